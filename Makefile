@@ -1,0 +1,38 @@
+# tinyinit: a minimal init for containers.
+GO      ?= go
+PREFIX  ?= /sbin/tinyinit
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+# asyncpreemptoff: the Go runtime otherwise preempts its own goroutines with
+# SIGURG, which pid 1 catches to forward; turned off, every SIGURG tinyinit
+# sees came from outside and goes to the app (see README, "Go at pid 1").
+LDFLAGS := -s -w -X main.version=$(VERSION) -X runtime.godebugDefault=asyncpreemptoff=1
+export CGO_ENABLED := 0
+
+# What the integration tests need on a fresh Debian machine.
+APT_PACKAGES := runc busybox-static tini dumb-init catatonit util-linux libcap2-bin
+
+.PHONY: build install test unit integration deps lint clean
+
+build: bin/tinyinit
+
+bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') go.mod go.sum
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/tinyinit
+
+install: build
+	install -D -m 0755 bin/tinyinit $(DESTDIR)$(PREFIX)
+
+deps:
+	@./.ci/deps.sh $(APT_PACKAGES)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(shell $(GO) env GOPATH)/bin/staticcheck ./...
+
+test: deps build lint
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
+	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
+
+clean:
+	rm -rf bin

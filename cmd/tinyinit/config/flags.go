@@ -1,0 +1,145 @@
+// Package config decides tinyinit's effective settings from its command
+// line (and, later, its environment and config file): the one place where
+// precedence is settled.
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tinyinit/tinyinit/signals"
+)
+
+// CodeUsage is the exit code for a bad command line or configuration:
+// nothing has been started when tinyinit returns it.
+const CodeUsage = 2
+
+// Settings is everything tinyinit needs to run.
+type Settings struct {
+	Argv    []string
+	Map     signals.Map
+	Group   bool
+	NoShim  bool
+	Verbose int
+
+	Help    bool
+	Version bool
+}
+
+// UsageError is a mistake in what the user asked for.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// option describes one flag; short is a single letter or 0.
+type option struct {
+	long     string
+	short    byte
+	hasValue bool
+	apply    func(s *Settings, value string) error
+}
+
+var options = []option{
+	{long: "map", short: 'm', hasValue: true, apply: func(s *Settings, v string) error {
+		from, to, err := signals.ParsePair(v)
+		if err != nil {
+			return usagef("--map %v", err)
+		}
+		if err := s.Map.Set(from, to); err != nil {
+			return usagef("--map %q: %v", v, err)
+		}
+		return nil
+	}},
+	{long: "group", short: 'g', apply: func(s *Settings, _ string) error { s.Group = true; return nil }},
+	{long: "no-shim", apply: func(s *Settings, _ string) error { s.NoShim = true; return nil }},
+	{long: "verbose", short: 'v', apply: func(s *Settings, _ string) error { s.Verbose++; return nil }},
+	{long: "help", short: 'h', apply: func(s *Settings, _ string) error { s.Help = true; return nil }},
+	{long: "version", apply: func(s *Settings, _ string) error { s.Version = true; return nil }},
+}
+
+func findLong(name string) *option {
+	for i := range options {
+		if options[i].long == name {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+func findShort(c byte) *option {
+	for i := range options {
+		if options[i].short == c {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+// Parse reads the command line (without argv[0]) the way getopt does for
+// tini: options first, clustered short flags allowed (-vvv, -gv), and the
+// first argument that is not an option, or "--", starts the command.
+func Parse(args []string) (*Settings, error) {
+	s := &Settings{Map: signals.Map{}}
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			name, value, hasEq := strings.Cut(a[2:], "=")
+			o := findLong(name)
+			if o == nil {
+				return nil, usagef("unknown option --%s (see --help)", name)
+			}
+			if o.hasValue && !hasEq {
+				if i+1 >= len(args) {
+					return nil, usagef("--%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			} else if !o.hasValue && hasEq {
+				return nil, usagef("--%s takes no value", name)
+			}
+			if err := o.apply(s, value); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			o := findShort(a[j])
+			if o == nil {
+				return nil, usagef("unknown option -%c (see --help)", a[j])
+			}
+			value := ""
+			if o.hasValue {
+				switch {
+				case j+1 < len(a):
+					value = a[j+1:]
+				case i+1 < len(args):
+					i++
+					value = args[i]
+				default:
+					return nil, usagef("-%c needs a value", a[j])
+				}
+				j = len(a)
+			}
+			if err := o.apply(s, value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.Argv = args[i:]
+	if len(s.Argv) == 0 && !s.Help && !s.Version {
+		return nil, usagef("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
+	}
+	return s, nil
+}

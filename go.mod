@@ -1,0 +1,8 @@
+module github.com/tinyinit/tinyinit
+
+go 1.26.0
+
+require (
+	github.com/hashicorp/go-reap v0.0.0-20170704170343-bf58d8a43e7b
+	golang.org/x/sys v0.50.0
+)

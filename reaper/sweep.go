@@ -1,0 +1,140 @@
+package reaper
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SweepBound is how long processes left behind by the app get between
+// SIGTERM and SIGKILL when tinyinit shuts down, and again how long it waits
+// for the SIGKILLed ones to be reaped before it exits anyway.
+const SweepBound = 2 * time.Second
+
+// Sweep ends every process that is still around when the app has exited:
+// SIGCONT and SIGTERM (a stopped process cannot act on TERM), then SIGKILL
+// after bound, and waits until all of them are reaped. It returns how many
+// were still alive at the start.
+//
+// As pid 1 of a namespace, "every process" is kill(-1): the kernel limits
+// it to the namespace and spares the caller. Anywhere else kill(-1) would
+// reach the whole machine, so a subreaper sweeps only its descendants,
+// found through /proc.
+func (r *Reaper) Sweep(bound time.Duration) int {
+	var t target = namespace{}
+	if os.Getpid() != 1 {
+		t = descendants{self: os.Getpid()}
+	}
+	left := t.count()
+	if left == 0 {
+		return 0
+	}
+	t.signal(unix.SIGCONT)
+	t.signal(unix.SIGTERM)
+	if r.waitEmpty(t, bound) {
+		return left
+	}
+	t.signal(unix.SIGKILL)
+	r.waitEmpty(t, bound)
+	return left
+}
+
+// waitEmpty waits until t has no process left, rechecking after each reap
+// and on a short timer (a process reaped by its own parent, not by us,
+// sends us nothing).
+func (r *Reaper) waitEmpty(t target, bound time.Duration) bool {
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for t.count() > 0 {
+		select {
+		case <-r.reaped:
+		case <-poll.C:
+			r.Kick()
+		case <-deadline.C:
+			return t.count() == 0
+		}
+	}
+	return true
+}
+
+type target interface {
+	count() int
+	signal(unix.Signal)
+}
+
+// namespace is every other process in the pid namespace we are init of.
+type namespace struct{}
+
+func (namespace) count() int {
+	// kill(-1, 0) fails with ESRCH once no process but us is left;
+	// zombies count until they are reaped, which is what we wait for.
+	if unix.Kill(-1, 0) == unix.ESRCH {
+		return 0
+	}
+	return 1
+}
+
+func (namespace) signal(sig unix.Signal) { _ = unix.Kill(-1, sig) }
+
+// descendants is every process below self in the process tree.
+type descendants struct{ self int }
+
+func (d descendants) count() int { return len(d.list()) }
+
+func (d descendants) signal(sig unix.Signal) {
+	for _, pid := range d.list() {
+		_ = unix.Kill(pid, sig)
+	}
+}
+
+func (d descendants) list() []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	parent := map[int]int{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, ok := readPPID(pid); ok {
+			parent[pid] = ppid
+		}
+	}
+	var out []int
+	for pid := range parent {
+		for p, hops := parent[pid], 0; p > 0 && hops < len(parent); p, hops = parent[p], hops+1 {
+			if p == d.self {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// readPPID reads field 4 of /proc/PID/stat. The command name in field 2 may
+// hold spaces and parentheses, so fields are counted after the last ')'.
+func readPPID(pid int) (int, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	ppid, err := strconv.Atoi(f[1])
+	return ppid, err == nil
+}

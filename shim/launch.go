@@ -1,0 +1,221 @@
+// Package shim owns the app's life: the shim process that starts the app,
+// stays its parent and reports its exit status, and the init side that
+// launches the shim (or, with --no-shim, the app itself), passes it signals,
+// and learns how the app ended.
+package shim
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tinyinit/tinyinit/reaper"
+	"github.com/tinyinit/tinyinit/signals"
+)
+
+// Options describe the app and how signals reach it.
+type Options struct {
+	App     App
+	Map     signals.Map // translation applied before delivery
+	Group   bool        // deliver to the app's process group, not the app alone
+	NoShim  bool        // the app is init's own child
+	Verbose bool
+}
+
+// Result is how the app ended, as init reports it.
+type Result struct {
+	Code int
+	// Lost is set when the shim died without reporting the app's status;
+	// Code is then CodeInternal and the app's process group was killed.
+	Lost bool
+}
+
+// Supervisor is init's handle on the running shim or app.
+type Supervisor struct {
+	o       Options
+	pid     int           // the shim, or the app with NoShim
+	gone    <-chan struct{} // closed once pid has been reaped
+	r       *reaper.Reaper
+	msgs    chan message // from the shim; nil with NoShim
+	pidfd   int          // with NoShim: where the app's status survives reaping
+	appPid  int          // 0 until the app runs
+	pending []unix.Signal
+}
+
+// ErrNoExitInfo means the kernel cannot keep an exit status for a process
+// that go-reap reaped (PIDFD_INFO_EXIT, Linux 6.15), which --no-shim needs.
+var ErrNoExitInfo = errors.New("the kernel lacks PIDFD_INFO_EXIT (Linux 6.15+), which --no-shim needs to learn the app's status beside go-reap")
+
+// NoShimSupported reports whether the kernel can keep the app's status for
+// init when go-reap reaps it: a pidfd that outlives its process.
+func NoShimSupported() bool {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
+	return unix.IoctlPidfdInfo(fd, &info) == nil
+}
+
+// Launch starts the shim (or the app) under r, which must already reap.
+func Launch(r *reaper.Reaper, o Options) (*Supervisor, error) {
+	s := &Supervisor{o: o, r: r, pidfd: -1}
+	if o.NoShim {
+		return s, s.launchApp()
+	}
+	return s, s.launchShim()
+}
+
+func (s *Supervisor) launchApp() error {
+	pid, gone, err := s.r.Start(func() (int, error) { return startApp(s.o.App, &s.pidfd) })
+	if err != nil {
+		return err
+	}
+	s.pid, s.appPid, s.gone = pid, pid, gone
+	return nil
+}
+
+func (s *Supervisor) launchShim() error {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("shim: status pipe: %w", err)
+	}
+	defer wr.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		rd.Close()
+		return fmt.Errorf("shim: find own executable: %w", err)
+	}
+	// The write end goes to the shim under its own number, not as fd 3:
+	// the container runtime may have passed the app descriptors of its
+	// own from 3 upwards (socket activation), and they must arrive intact.
+	wfd := int(wr.Fd())
+	env := append(append([]string(nil), s.o.App.Env...), shimFDEnv+"="+strconv.Itoa(wfd))
+	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}}
+	pid, gone, err := s.r.Start(func() (int, error) {
+		// Only this fork runs while the descriptor is inheritable: every
+		// fork in init goes through the reaper's lock.
+		if _, err := unix.FcntlInt(uintptr(wfd), unix.F_SETFD, 0); err != nil {
+			return 0, err
+		}
+		defer unix.CloseOnExec(wfd)
+		return syscall.ForkExec(exe, shimArgs(s.o), attr)
+	})
+	if err != nil {
+		rd.Close()
+		return &StartError{Prog: exe, Code: CodeInternal, Err: fmt.Errorf("start shim: %w", err)}
+	}
+	s.pid, s.gone = pid, gone
+	s.msgs = make(chan message, 2)
+	go readMessages(rd, s.msgs)
+	return nil
+}
+
+// Wait passes each signal from sigs on until the app has ended, then
+// returns how it ended. Signals that arrive before the app runs are held and
+// delivered, in order, once it does.
+func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
+	var status unix.WaitStatus
+	haveStatus := false
+	handle := func(m message) {
+		switch m.kind {
+		case msgStarted:
+			s.appPid = int(m.value)
+			for _, sig := range s.pending {
+				s.deliver(sig)
+			}
+			s.pending = nil
+		case msgExited:
+			status, haveStatus = unix.WaitStatus(m.value), true
+		}
+	}
+	msgs := s.msgs // nil with NoShim, and once the pipe is at EOF
+	for {
+		select {
+		case sig := <-sigs:
+			s.signal(sig.(unix.Signal))
+		case m, ok := <-msgs:
+			if !ok {
+				// The shim closed the pipe by exiting; make sure go-reap
+				// looks now rather than at its next tick.
+				msgs = nil
+				s.r.Kick()
+				continue
+			}
+			handle(m)
+		case <-s.gone:
+			if s.o.NoShim {
+				return Result{Code: reaper.ExitCode(s.appStatus())}
+			}
+			// The shim is reaped, so the pipe is at EOF after whatever
+			// it wrote: read the rest.
+			for m := range s.msgs {
+				handle(m)
+			}
+			if haveStatus {
+				return Result{Code: reaper.ExitCode(status)}
+			}
+			return s.lost()
+		}
+	}
+}
+
+// lost handles a shim that died without a word: its app would run on with
+// nobody to wait for it or pass it signals, so it and its group are killed.
+func (s *Supervisor) lost() Result {
+	what := "before the app started"
+	if s.appPid > 0 {
+		_ = unix.Kill(-s.appPid, unix.SIGKILL)
+		_ = unix.Kill(s.appPid, unix.SIGKILL)
+		what = "killed app " + strconv.Itoa(s.appPid) + " and its process group"
+	}
+	fmt.Fprintf(os.Stderr, "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
+	return Result{Code: CodeInternal, Lost: true}
+}
+
+// appStatus reads the status of the app that go-reap reaped (NoShim).
+func (s *Supervisor) appStatus() unix.WaitStatus {
+	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
+	if err := unix.IoctlPidfdInfo(s.pidfd, &info); err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
+		fmt.Fprintf(os.Stderr, "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
+		return reaper.ExitedStatus(CodeInternal)
+	}
+	unix.Close(s.pidfd)
+	return unix.WaitStatus(info.Exit_code)
+}
+
+func (s *Supervisor) signal(sig unix.Signal) {
+	if s.appPid == 0 {
+		s.pending = append(s.pending, sig)
+		return
+	}
+	s.deliver(sig)
+}
+
+// deliver hands sig to the shim, which translates it, or with NoShim
+// translates it here and signals the app.
+func (s *Supervisor) deliver(sig unix.Signal) {
+	if !s.o.NoShim {
+		_ = unix.Kill(s.pid, sig)
+		return
+	}
+	to := s.o.Map.Translate(sig)
+	if s.o.Verbose {
+		fmt.Fprintf(os.Stderr, "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
+	}
+	_ = signals.Deliver(s.appPid, to, s.o.Group)
+}
+
+// Describe says, for -v, what was started.
+func (s *Supervisor) Describe() string {
+	if s.o.NoShim {
+		return fmt.Sprintf("app %d (no shim): %s", s.pid, strings.Join(s.o.App.Argv, " "))
+	}
+	return fmt.Sprintf("shim %d for: %s", s.pid, strings.Join(s.o.App.Argv, " "))
+}
