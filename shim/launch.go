@@ -38,7 +38,7 @@ type Result struct {
 // Supervisor is init's handle on the running shim or app.
 type Supervisor struct {
 	o       Options
-	pid     int           // the shim, or the app with NoShim
+	pid     int             // the shim, or the app with NoShim
 	gone    <-chan struct{} // closed once pid has been reaped
 	r       *reaper.Reaper
 	msgs    chan message // from the shim; nil with NoShim
