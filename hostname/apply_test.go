@@ -156,3 +156,15 @@ func TestFindLibrary(t *testing.T) {
 		t.Error("a path LD_PRELOAD would split was accepted")
 	}
 }
+
+func TestIsContainerAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"172.17.0.2": true, "fd00::2": true, "10.0.0.1": true,
+		"127.0.0.1": false, "127.0.1.1": false, "::1": false, "::": false, "0.0.0.0": false,
+		"localhost": false, "abc123": false, "": false, "fe": false,
+	} {
+		if got := isContainerAddr(addr); got != want {
+			t.Errorf("isContainerAddr(%q) = %v; want %v", addr, got, want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,10 +73,16 @@ func editHosts(content []byte, fqdn, runtimeName string) []byte {
 }
 
 // isContainerAddr accepts an address that other hosts could reach the
-// container at; loopback lines and garbage are not the container's address.
+// container at: loopback lines and garbage are not the container's address.
+// A character check rather than net/netip, which would add about 150 KB to
+// the static binary for this one line.
 func isContainerAddr(addr string) bool {
-	a, err := netip.ParseAddr(addr)
-	return err == nil && !a.IsLoopback() && !a.IsUnspecified()
+	switch {
+	case strings.HasPrefix(addr, "127."), addr == "0.0.0.0", addr == "::1", addr == "::",
+		strings.Trim(addr, "0123456789abcdefABCDEF.:") != "", !strings.ContainsAny(addr, ".:"):
+		return false
+	}
+	return true
 }
 
 // updateHosts edits the hosts file at path; it reports whether the file
