@@ -10,17 +10,33 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X runtime.godebugDefault=asyncpreem
 export CGO_ENABLED := 0
 
 # What the integration tests need on a fresh Debian machine.
-APT_PACKAGES := runc busybox-static tini dumb-init catatonit util-linux libcap2-bin
+APT_PACKAGES := runc busybox-static tini dumb-init catatonit util-linux libcap2-bin gcc libc6-dev musl-tools
 
-.PHONY: build install test unit integration deps lint clean
+# The preload library is loaded into every dynamically linked app, glibc or
+# musl: -nostdlib leaves it without a libc dependency (its few imports
+# resolve against the app's libc), and without stack-protector or fortify
+# calls, which only glibc provides (see hostname/preload/fqdn.c).
+PRELOAD_FLAGS := -Os -fPIC -shared -nostdlib -fno-stack-protector \
+	-fno-tree-loop-distribute-patterns -U_FORTIFY_SOURCE -Wall -Wextra -Werror \
+	-s -Wl,-z,noseparate-code -Wl,--build-id=none
+
+.PHONY: build preload install test unit integration deps lint clean
 
 build: bin/tinyinit
 
 bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') go.mod go.sum
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/tinyinit
 
-install: build
+preload: bin/libtinyinit-fqdn.so
+
+bin/libtinyinit-fqdn.so: hostname/preload/fqdn.c
+	@mkdir -p bin
+	$(CC) $(PRELOAD_FLAGS) -o $@ $<
+
+# The library goes beside the binary, where tinyinit looks for it first.
+install: build preload
 	install -D -m 0755 bin/tinyinit $(DESTDIR)$(PREFIX)
+	install -D -m 0644 bin/libtinyinit-fqdn.so $(DESTDIR)$(dir $(PREFIX))libtinyinit-fqdn.so
 
 deps:
 	@./.ci/deps.sh $(APT_PACKAGES)
@@ -30,7 +46,7 @@ lint:
 	$(GO) vet ./...
 	$(shell $(GO) env GOPATH)/bin/staticcheck ./...
 
-test: deps build lint
+test: deps build preload lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tinyinit/tinyinit/cmd/tinyinit/config"
+	"github.com/tinyinit/tinyinit/hostname"
 	"github.com/tinyinit/tinyinit/reaper"
 	"github.com/tinyinit/tinyinit/shim"
 	"github.com/tinyinit/tinyinit/signals"
@@ -44,6 +45,13 @@ func run() int {
 		fmt.Printf("tinyinit %s\n", version)
 		return 0
 	}
+	// The name is checked before anything starts: a wrong one is a usage error.
+	env := os.Environ()
+	hs := hostname.Settings{Template: s.Hostname}.Or(hostname.FromEnv(env))
+	fqdn, err := hostname.Resolve(hs)
+	if err != nil {
+		return fail(&config.UsageError{Msg: err.Error()})
+	}
 	logf := func(format string, args ...any) {
 		if s.Verbose > 0 {
 			fmt.Fprintf(os.Stderr, "tinyinit: "+format+"\n", args...)
@@ -56,9 +64,20 @@ func run() int {
 		s.NoShim = false
 	}
 
+	if fqdn != "" {
+		named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
+		for _, w := range named.Warnings {
+			fmt.Fprintf(os.Stderr, "tinyinit: %s\n", w)
+		}
+		for _, n := range named.Notes {
+			logf("%s", n)
+		}
+		env = named.Env(env)
+	}
+
 	r := reaper.Start()
 	sup, err := shim.Launch(r, shim.Options{
-		App:     shim.App{Argv: s.Argv, Env: os.Environ()},
+		App:     shim.App{Argv: s.Argv, Env: env},
 		Map:     s.Map,
 		Group:   s.Group,
 		NoShim:  s.NoShim,
@@ -113,6 +132,8 @@ app's parent, forwards every signal, exits with the app's code.
 Options:
   -m, --map FROM:TO   translate signal FROM into TO before it reaches the app
                       (names or numbers; TO of 0 or none drops FROM); repeatable
+      --hostname TMPL the container's FQDN, from {hostname} {workload} {index}
+                      {host} (see README, "Hostname")
   -g, --group         deliver signals to the app's process group
       --no-shim       run the app as init's own child (needs Linux 6.15+)
   -v, --verbose       diagnostics on stderr

@@ -22,6 +22,8 @@ type Settings struct {
 	NoShim  bool
 	Verbose int
 
+	Hostname string // --hostname TEMPLATE; see package hostname
+
 	Help    bool
 	Version bool
 }
@@ -54,6 +56,7 @@ var options = []option{
 		}
 		return nil
 	}},
+	{long: "hostname", hasValue: true, apply: func(s *Settings, v string) error { s.Hostname = v; return nil }},
 	{long: "group", short: 'g', apply: func(s *Settings, _ string) error { s.Group = true; return nil }},
 	{long: "no-shim", apply: func(s *Settings, _ string) error { s.NoShim = true; return nil }},
 	{long: "verbose", short: 'v', apply: func(s *Settings, _ string) error { s.Verbose++; return nil }},
