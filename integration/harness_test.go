@@ -86,13 +86,36 @@ type run struct {
 // path replaces the word "FIXTURE" in args.
 func start(t *testing.T, args ...string) *run {
 	t.Helper()
+	return startWith(t, nil, nil, args...)
+}
+
+// startEnv is start with extra environment variables ("" entries ignored).
+func startEnv(t *testing.T, env []string, args ...string) *run {
+	t.Helper()
+	return startWith(t, env, nil, args...)
+}
+
+// startAs is start as another user (for permission tests).
+func startAs(t *testing.T, uid uint32, args ...string) *run {
+	t.Helper()
+	return startWith(t, nil, &syscall.Credential{Uid: uid, Gid: uid}, args...)
+}
+
+func startWith(t *testing.T, env []string, cred *syscall.Credential, args ...string) *run {
+	t.Helper()
 	for i, a := range args {
 		if a == "FIXTURE" {
 			args[i] = bins.fixture
 		}
 	}
 	cmd := exec.Command(bins.tinyinit, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Credential: cred}
+	cmd.Env = os.Environ()
+	for _, kv := range env {
+		if kv != "" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -10,13 +10,17 @@ import (
 )
 
 // SweepBound is how long processes left behind by the app get between
-// SIGTERM and SIGKILL when tinyinit shuts down, and again how long it waits
-// for the SIGKILLed ones to be reaped before it exits anyway.
+// SIGTERM and SIGKILL when tinyinit shuts down.
 const SweepBound = 2 * time.Second
+
+// killWait is how long tinyinit waits for SIGKILLed processes to be reaped
+// before it exits anyway (a process in uninterruptible sleep can take long).
+const killWait = 2 * time.Second
 
 // Sweep ends every process that is still around when the app has exited:
 // SIGCONT and SIGTERM (a stopped process cannot act on TERM), then SIGKILL
-// after bound, and waits until all of them are reaped. It returns how many
+// after bound (at once when bound is 0), and waits until all of them are
+// reaped. It returns how many
 // were still alive at the start.
 //
 // As pid 1 of a namespace, "every process" is kill(-1): the kernel limits
@@ -34,11 +38,11 @@ func (r *Reaper) Sweep(bound time.Duration) int {
 	}
 	t.signal(unix.SIGCONT)
 	t.signal(unix.SIGTERM)
-	if r.waitEmpty(t, bound) {
+	if bound > 0 && r.waitEmpty(t, bound) {
 		return left
 	}
 	t.signal(unix.SIGKILL)
-	r.waitEmpty(t, bound)
+	r.waitEmpty(t, killWait)
 	return left
 }
 

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -25,6 +27,11 @@ type Options struct {
 	Group   bool        // deliver to the app's process group, not the app alone
 	NoShim  bool        // the app is init's own child
 	Verbose bool
+
+	// Grace is how long the app has to exit after the first stop signal
+	// before its process group is SIGKILLed; 0 waits for ever.
+	Grace       time.Duration
+	StopSignals []unix.Signal
 }
 
 // Result is how the app ended, as init reports it.
@@ -33,6 +40,9 @@ type Result struct {
 	// Lost is set when the shim died without reporting the app's status;
 	// Code is then CodeInternal and the app's process group was killed.
 	Lost bool
+	// Escalated is set when the grace period ran out and the app's group
+	// was SIGKILLed: what is left gets no second grace period.
+	Escalated bool
 }
 
 // Supervisor is init's handle on the running shim or app.
@@ -136,10 +146,21 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 		}
 	}
 	msgs := s.msgs // nil with NoShim, and once the pipe is at EOF
+	var graceUp <-chan time.Time
+	escalated := false
 	for {
 		select {
-		case sig := <-sigs:
-			s.signal(sig.(unix.Signal))
+		case received := <-sigs:
+			sig := received.(unix.Signal)
+			if graceUp == nil && !escalated && s.o.Grace > 0 && slices.Contains(s.o.StopSignals, sig) {
+				t := time.NewTimer(s.o.Grace)
+				defer t.Stop()
+				graceUp = t.C
+			}
+			s.signal(sig)
+		case <-graceUp:
+			graceUp, escalated = nil, true
+			s.escalate()
 		case m, ok := <-msgs:
 			if !ok {
 				// The shim closed the pipe by exiting; make sure go-reap
@@ -151,7 +172,7 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 			handle(m)
 		case <-s.gone:
 			if s.o.NoShim {
-				return Result{Code: reaper.ExitCode(s.appStatus())}
+				return Result{Code: reaper.ExitCode(s.appStatus()), Escalated: escalated}
 			}
 			// The shim is reaped, so the pipe is at EOF after whatever
 			// it wrote: read the rest.
@@ -159,11 +180,26 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 				handle(m)
 			}
 			if haveStatus {
-				return Result{Code: reaper.ExitCode(status)}
+				return Result{Code: reaper.ExitCode(status), Escalated: escalated}
 			}
 			return s.lost()
 		}
 	}
+}
+
+// escalate ends an app that outlived its grace period: SIGKILL to its
+// process group (what it forked goes too) and to the app itself, in case it
+// left its group. Its status then arrives as killed by SIGKILL, 137.
+func (s *Supervisor) escalate() {
+	if s.appPid == 0 {
+		// Still starting: the shim is all there is to stop.
+		fmt.Fprintf(os.Stderr, "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
+		_ = unix.Kill(s.pid, unix.SIGKILL)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
+	_ = unix.Kill(-s.appPid, unix.SIGKILL)
+	_ = unix.Kill(s.appPid, unix.SIGKILL)
 }
 
 // lost handles a shim that died without a word: its app would run on with

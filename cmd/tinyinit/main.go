@@ -33,7 +33,7 @@ func run() int {
 	sigs := make(chan os.Signal, 128)
 	signal.Notify(sigs, signals.Forwarded()...)
 
-	s, err := config.Parse(os.Args[1:])
+	s, err := config.Load(os.Args[1:], os.Environ())
 	if err != nil {
 		return fail(err)
 	}
@@ -48,9 +48,19 @@ func run() int {
 	// The name is checked before anything starts: a wrong one is a usage error.
 	env := os.Environ()
 	hs := hostname.Settings{Template: s.Hostname}.Or(hostname.FromEnv(env))
+	if h := s.File.HostnameSettings(); h != nil {
+		hs = hs.Or(*h)
+	}
 	fqdn, err := hostname.Resolve(hs)
 	if err != nil {
 		return fail(&config.UsageError{Msg: err.Error()})
+	}
+	if s.Check {
+		fmt.Print(s.Describe())
+		if fqdn != "" {
+			fmt.Printf("hostname      %s\n", fqdn)
+		}
+		return 0
 	}
 	logf := func(format string, args ...any) {
 		if s.Verbose > 0 {
@@ -82,6 +92,9 @@ func run() int {
 		Group:   s.Group,
 		NoShim:  s.NoShim,
 		Verbose: s.Verbose > 0,
+
+		Grace:       s.Grace,
+		StopSignals: s.StopSignals,
 	})
 	if err != nil {
 		return fail(err)
@@ -89,7 +102,11 @@ func run() int {
 	logf("pid %d started %s", os.Getpid(), sup.Describe())
 
 	res := sup.Wait(sigs)
-	if left := r.Sweep(reaper.SweepBound); left > 0 {
+	bound := reaper.SweepBound
+	if res.Escalated {
+		bound = 0 // the grace period is spent: what is left is killed now
+	}
+	if left := r.Sweep(bound); left > 0 {
 		logf("app exited with code %d; terminated and reaped the processes it left", res.Code)
 	}
 	logf("exiting with code %d", res.Code)

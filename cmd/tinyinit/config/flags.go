@@ -6,6 +6,9 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tinyinit/tinyinit/signals"
 )
@@ -26,6 +29,15 @@ type Settings struct {
 
 	Help    bool
 	Version bool
+	Check   bool // validate and print the effective settings, start nothing
+
+	ConfigPath  string
+	Grace       time.Duration // after the first stop signal, SIGKILL; 0: never
+	graceSet    bool
+	StopSignals []unix.Signal
+
+	File    *File             // the config read, if any
+	Sources map[string]string // setting → where its value came from
 }
 
 // UsageError is a mistake in what the user asked for.
@@ -61,6 +73,22 @@ var options = []option{
 	{long: "no-shim", apply: func(s *Settings, _ string) error { s.NoShim = true; return nil }},
 	{long: "verbose", short: 'v', apply: func(s *Settings, _ string) error { s.Verbose++; return nil }},
 	{long: "help", short: 'h', apply: func(s *Settings, _ string) error { s.Help = true; return nil }},
+	{long: "config", short: 'c', hasValue: true, apply: func(s *Settings, v string) error {
+		if v == "" {
+			return usagef("--config needs a path")
+		}
+		s.ConfigPath = v
+		return nil
+	}},
+	{long: "grace", hasValue: true, apply: func(s *Settings, v string) error {
+		d, err := parseDuration(v)
+		if err != nil {
+			return usagef("--grace: %v", err)
+		}
+		s.Grace, s.graceSet = d, true
+		return nil
+	}},
+	{long: "check", apply: func(s *Settings, _ string) error { s.Check = true; return nil }},
 	{long: "version", apply: func(s *Settings, _ string) error { s.Version = true; return nil }},
 }
 
@@ -141,7 +169,7 @@ func Parse(args []string) (*Settings, error) {
 		}
 	}
 	s.Argv = args[i:]
-	if len(s.Argv) == 0 && !s.Help && !s.Version {
+	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check {
 		return nil, usagef("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
 	}
 	return s, nil
