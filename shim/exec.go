@@ -82,6 +82,17 @@ func lookPath(prog string, env []string) (string, error) {
 	return "", &StartError{Prog: prog, Code: CodeNotFound, Err: unix.ENOENT}
 }
 
+// Findable reports whether name would be found as a program: a path that
+// exists, or a name in the PATH of env.
+func Findable(name string, env []string) bool {
+	p, err := lookPath(name, env)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
+}
+
 // classify turns a fork/exec error into the exit code users expect.
 func classify(prog string, err error) error {
 	var errno syscall.Errno

@@ -43,6 +43,9 @@ type Result struct {
 	// Escalated is set when the grace period ran out and the app's group
 	// was SIGKILLed: what is left gets no second grace period.
 	Escalated bool
+	// Stopped is set when a stop signal arrived while the app ran: the
+	// container is being stopped, so nothing should start after it.
+	Stopped bool
 }
 
 // Supervisor is init's handle on the running shim or app.
@@ -147,11 +150,12 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 	}
 	msgs := s.msgs // nil with NoShim, and once the pipe is at EOF
 	var graceUp <-chan time.Time
-	escalated := false
+	escalated, stopped := false, false
 	for {
 		select {
 		case received := <-sigs:
 			sig := received.(unix.Signal)
+			stopped = stopped || slices.Contains(s.o.StopSignals, sig)
 			if graceUp == nil && !escalated && s.o.Grace > 0 && slices.Contains(s.o.StopSignals, sig) {
 				t := time.NewTimer(s.o.Grace)
 				defer t.Stop()
@@ -172,7 +176,7 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 			handle(m)
 		case <-s.gone:
 			if s.o.NoShim {
-				return Result{Code: reaper.ExitCode(s.appStatus()), Escalated: escalated}
+				return Result{Code: reaper.ExitCode(s.appStatus()), Escalated: escalated, Stopped: stopped}
 			}
 			// The shim is reaped, so the pipe is at EOF after whatever
 			// it wrote: read the rest.
@@ -180,7 +184,7 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 				handle(m)
 			}
 			if haveStatus {
-				return Result{Code: reaper.ExitCode(status), Escalated: escalated}
+				return Result{Code: reaper.ExitCode(status), Escalated: escalated, Stopped: stopped}
 			}
 			return s.lost()
 		}

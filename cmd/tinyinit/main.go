@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -44,8 +45,18 @@ func run() int {
 	case s.Version:
 		fmt.Printf("tinyinit %s\n", version)
 		return 0
+	case s.List:
+		fmt.Print(s.Commands())
+		return 0
 	}
-	// The name is checked before anything starts: a wrong one is a usage error.
+	logf := func(format string, args ...any) {
+		if s.Verbose > 0 {
+			fmt.Fprintf(os.Stderr, "tinyinit: "+format+"\n", args...)
+		}
+	}
+
+	// Everything that can be wrong in what the user asked for is found
+	// here, before anything is changed or started.
 	env := os.Environ()
 	hs := hostname.Settings{Template: s.Hostname}.Or(hostname.FromEnv(env))
 	if h := s.File.HostnameSettings(); h != nil {
@@ -55,62 +66,113 @@ func run() int {
 	if err != nil {
 		return fail(&config.UsageError{Msg: err.Error()})
 	}
+	steps, err := s.Plan(func(name string) bool { return shim.Findable(name, env) })
+	if err != nil {
+		return fail(err)
+	}
 	if s.Check {
 		fmt.Print(s.Describe())
+		for _, st := range steps {
+			fmt.Printf("%-13s %s\n", kindName(st.Kind), strings.Join(st.Argv, " "))
+		}
 		if fqdn != "" {
 			fmt.Printf("hostname      %s\n", fqdn)
 		}
 		return 0
 	}
-	logf := func(format string, args ...any) {
-		if s.Verbose > 0 {
-			fmt.Fprintf(os.Stderr, "tinyinit: "+format+"\n", args...)
-		}
-	}
 
 	becomeReaper(logf)
-	if s.NoShim && !shim.NoShimSupported() {
-		fmt.Fprintf(os.Stderr, "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
-		s.NoShim = false
-	}
-
 	if fqdn != "" {
-		named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
-		for _, w := range named.Warnings {
-			fmt.Fprintf(os.Stderr, "tinyinit: %s\n", w)
-		}
-		for _, n := range named.Notes {
-			logf("%s", n)
-		}
-		env = named.Env(env)
+		env = applyHostname(fqdn, hs, env, logf)
 	}
-
 	r := reaper.Start()
-	sup, err := shim.Launch(r, shim.Options{
-		App:     shim.App{Argv: s.Argv, Env: env},
-		Map:     s.Map,
-		Group:   s.Group,
-		NoShim:  s.NoShim,
-		Verbose: s.Verbose > 0,
+	code := 0
+	for _, st := range steps {
+		res, err := runStep(r, st, env, sigs, s.Verbose > 0)
+		if err != nil {
+			return fail(err)
+		}
+		code = res.Code
+		if st.Kind == config.Service || res.Escalated {
+			break
+		}
+		if res.Code != 0 {
+			code = stepFailed(st, res.Code)
+			break
+		}
+		if res.Stopped {
+			logf("stop signal during %s %q: not starting what follows", kindName(st.Kind), st.Name)
+			break
+		}
+	}
+	if left := r.Sweep(reaper.SweepBound); left > 0 {
+		logf("terminated and reaped %d processes left behind", left)
+	}
+	logf("exiting with code %d", code)
+	return code
+}
 
-		Grace:       s.Grace,
-		StopSignals: s.StopSignals,
+// applyHostname makes the FQDN visible by every means allowed here and
+// returns the app's environment with it.
+func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(string, ...any)) []string {
+	named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
+	for _, w := range named.Warnings {
+		fmt.Fprintf(os.Stderr, "tinyinit: %s\n", w)
+	}
+	for _, n := range named.Notes {
+		logf("%s", n)
+	}
+	return named.Env(env)
+}
+
+// runStep runs one program to its end, passing it every signal.
+func runStep(r *reaper.Reaper, st config.Step, env []string, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
+	if st.NoShim && !shim.NoShimSupported() {
+		fmt.Fprintf(os.Stderr, "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
+		st.NoShim = false
+	}
+	sup, err := shim.Launch(r, shim.Options{
+		App:         shim.App{Argv: st.Argv, Env: st.Environ(env), Dir: st.Dir},
+		Map:         st.Map,
+		Group:       st.Group,
+		NoShim:      st.NoShim,
+		Verbose:     verbose,
+		Grace:       st.Grace,
+		StopSignals: st.StopSignals,
 	})
 	if err != nil {
-		return fail(err)
+		return shim.Result{}, err
 	}
-	logf("pid %d started %s", os.Getpid(), sup.Describe())
-
+	if verbose {
+		fmt.Fprintf(os.Stderr, "tinyinit: pid %d started %s %s\n", os.Getpid(), kindName(st.Kind), sup.Describe())
+	}
 	res := sup.Wait(sigs)
-	bound := reaper.SweepBound
 	if res.Escalated {
-		bound = 0 // the grace period is spent: what is left is killed now
+		// The grace period is spent: what is left is killed now.
+		r.Sweep(0)
 	}
-	if left := r.Sweep(bound); left > 0 {
-		logf("app exited with code %d; terminated and reaped the processes it left", res.Code)
+	return res, nil
+}
+
+// stepFailed reports a bootstrap or check that failed, once, and returns
+// the container's exit code: the bootstrap's own, or CodeCheckFailed.
+func stepFailed(st config.Step, code int) int {
+	if st.Kind == config.Check {
+		fmt.Fprintf(os.Stderr, "tinyinit: check of %q failed with code %d (%s); not starting it\n", st.Name, code, strings.Join(st.Argv, " "))
+		return config.CodeCheckFailed
 	}
-	logf("exiting with code %d", res.Code)
-	return res.Code
+	fmt.Fprintf(os.Stderr, "tinyinit: %q failed with code %d; not starting what follows\n", st.Name, code)
+	return code
+}
+
+func kindName(k config.StepKind) string {
+	switch k {
+	case config.Bootstrap:
+		return "bootstrap"
+	case config.Check:
+		return "check"
+	}
+	return "app"
 }
 
 // becomeReaper makes orphans come to us when we are not pid 1 (under

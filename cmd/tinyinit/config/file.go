@@ -60,6 +60,7 @@ type Command struct {
 	Group       *bool             `toml:"group"`
 	StopSignals []string          `toml:"stop_signals"`
 	Signals     map[string]any    `toml:"signals"`
+	Needs       []string          `toml:"needs"` // commands that must succeed first
 }
 
 // fileError is a mistake in the config file, reported as FILE:LINE: what.
@@ -89,6 +90,9 @@ func parseFile(path string, b []byte) (*File, error) {
 		return nil, decodeError(path, err)
 	}
 	f.lines = keyLines(b)
+	if err := f.validateCommands(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -17,6 +17,10 @@ import (
 // nothing has been started when tinyinit returns it.
 const CodeUsage = 2
 
+// CodeCheckFailed is the exit code when a command's start-up check fails:
+// the command itself never ran.
+const CodeCheckFailed = 124
+
 // Settings is everything tinyinit needs to run.
 type Settings struct {
 	Argv    []string
@@ -36,8 +40,11 @@ type Settings struct {
 	graceSet    bool
 	StopSignals []unix.Signal
 
+	List bool // print the image's commands
+
 	File    *File             // the config read, if any
 	Sources map[string]string // setting → where its value came from
+	layers  []layer           // flag, env, config file: kept to merge a command's own section in
 }
 
 // UsageError is a mistake in what the user asked for.
@@ -88,6 +95,7 @@ var options = []option{
 		s.Grace, s.graceSet = d, true
 		return nil
 	}},
+	{long: "list", apply: func(s *Settings, _ string) error { s.List = true; return nil }},
 	{long: "check", apply: func(s *Settings, _ string) error { s.Check = true; return nil }},
 	{long: "version", apply: func(s *Settings, _ string) error { s.Version = true; return nil }},
 }
@@ -169,7 +177,7 @@ func Parse(args []string) (*Settings, error) {
 		}
 	}
 	s.Argv = args[i:]
-	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check {
+	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check && !s.List {
 		return nil, usagef("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
 	}
 	return s, nil

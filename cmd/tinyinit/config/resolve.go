@@ -77,6 +77,7 @@ func Load(args, env []string) (*Settings, error) {
 	default:
 		return nil, err
 	}
+	s.layers = layers
 	s.merge(layers)
 	return s, nil
 }
