@@ -65,9 +65,18 @@ type Command struct {
 
 // fileError is a mistake in the config file, reported as FILE:LINE: what.
 func (f *File) errorf(key string, format string, args ...any) error {
+	// A key that is missing (run = ... left out) is reported at its table.
 	loc := f.path
-	if line := f.lines[key]; line > 0 {
-		loc = fmt.Sprintf("%s:%d", f.path, line)
+	for k := key; k != ""; {
+		if line := f.lines[k]; line > 0 {
+			loc = fmt.Sprintf("%s:%d", f.path, line)
+			break
+		}
+		i := strings.LastIndexByte(k, '.')
+		if i < 0 {
+			break
+		}
+		k = k[:i]
 	}
 	return usagef("%s: %s: %s", loc, key, fmt.Sprintf(format, args...))
 }
