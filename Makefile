@@ -20,9 +20,15 @@ PRELOAD_FLAGS := -Os -fPIC -shared -nostdlib -fno-stack-protector \
 	-fno-tree-loop-distribute-patterns -U_FORTIFY_SOURCE -Wall -Wextra -Werror \
 	-s -Wl,-z,noseparate-code -Wl,--build-id=none
 
-.PHONY: build preload install test unit integration deps lint clean
+.PHONY: demo build preload install test unit integration deps lint clean
 
 build: bin/tinyinit
+
+# A first look: tinyinit as pid 1 of a new pid namespace, an app that leaves
+# an orphan behind and exits 3; -v shows each step.
+demo: build
+	unshare --pid --fork --mount-proc ./bin/tinyinit -v -- sh -c \
+	  'echo "app: pid $$$$, parent $$PPID"; ls -l /proc/1/exe; sleep 30 & exit 3'; echo "exit code $$?"
 
 bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') go.mod go.sum
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/tinyinit
