@@ -1,0 +1,225 @@
+package shim
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tinyinit/tinyinit/reaper"
+	"github.com/tinyinit/tinyinit/signals"
+)
+
+// The test binary doubles as the shim: Launch re-executes os.Executable(),
+// which here is this binary, so the real shim code runs under -race.
+func TestMain(m *testing.M) {
+	if IsShim(os.Args) {
+		os.Exit(Serve(os.Args))
+	}
+	os.Exit(m.Run())
+}
+
+func TestLaunchAndWait(t *testing.T) {
+	r := reaper.Start()
+	defer r.Stop()
+	cases := []struct {
+		name   string
+		noShim bool
+		argv   []string
+		code   int
+	}{
+		{"exit 3", false, []string{"/bin/sh", "-c", "exit 3"}, 3},
+		{"killed", false, []string{"/bin/sh", "-c", "kill -TERM $$"}, 143},
+		{"not found", false, []string{"/no/such"}, CodeNotFound},
+		{"exit 4, no shim", true, []string{"/bin/sh", "-c", "exit 4"}, 4},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.noShim && !NoShimSupported() {
+				t.Skip(ErrNoExitInfo)
+			}
+			sup, err := Launch(r, Options{App: App{Argv: c.argv, Env: os.Environ()}, NoShim: c.noShim})
+			if err != nil {
+				if se, ok := err.(*StartError); ok && se.Code == c.code {
+					return // --no-shim reports exec failures from Launch
+				}
+				t.Fatal(err)
+			}
+			res := waitResult(t, sup, nil)
+			if res.Code != c.code {
+				t.Fatalf("code %d, want %d", res.Code, c.code)
+			}
+		})
+	}
+}
+
+// A signal sent before the app runs is held, then delivered translated.
+func TestSignalBeforeStartIsDelivered(t *testing.T) {
+	r := reaper.Start()
+	defer r.Stop()
+	sup, err := Launch(r, Options{
+		App: App{Argv: []string{"/bin/sh", "-c", "trap 'exit 7' QUIT; trap 'exit 9' TERM; while :; do sleep 0.01; done"}, Env: os.Environ()},
+		Map: signals.Map{unix.SIGTERM: unix.SIGQUIT},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	sigs <- unix.SIGTERM // before the shim has said the app runs
+	// The shell may not have set its traps yet when QUIT arrives, and dies
+	// of it (131); either way it got QUIT and not TERM (143).
+	if res := waitResult(t, sup, sigs); res.Code != 7 && res.Code != 131 {
+		t.Fatalf("code %d, want 7 or 131 (TERM translated to QUIT)", res.Code)
+	}
+}
+
+func TestGraceEscalates(t *testing.T) {
+	r := reaper.Start()
+	defer r.Stop()
+	sup, err := Launch(r, Options{
+		App:         App{Argv: []string{"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.01; done"}, Env: os.Environ()},
+		Grace:       200 * time.Millisecond,
+		StopSignals: []unix.Signal{unix.SIGTERM},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // let the shell ignore TERM first
+		sigs <- unix.SIGTERM
+	}()
+	res := waitResult(t, sup, sigs)
+	if res.Code != 137 || !res.Escalated || !res.Stopped {
+		t.Fatalf("result %+v, want 137, escalated, stopped", res)
+	}
+}
+
+func waitResult(t *testing.T, sup *Supervisor, sigs chan os.Signal) Result {
+	t.Helper()
+	if sigs == nil {
+		sigs = make(chan os.Signal)
+	}
+	done := make(chan Result, 1)
+	go func() { done <- sup.Wait(sigs) }()
+	select {
+	case res := <-done:
+		return res
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return")
+	}
+	return Result{}
+}
+
+func TestMessagesRoundTrip(t *testing.T) {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []message{{msgStarted, 42}, {msgExited, 0x0300}, {msgExited, 0xffffffff}}
+	for _, m := range want {
+		if err := writeMessage(wr, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wr.Write([]byte{msgExited, 1}) // a torn record at EOF is dropped
+	wr.Close()
+	out := make(chan message, 8)
+	readMessages(rd, out)
+	var got []message
+	for m := range out {
+		got = append(got, m)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestShimArgsRoundTrip(t *testing.T) {
+	o := Options{
+		App:     App{Argv: []string{"app", "--", "-g"}, Dir: "/srv"},
+		Map:     signals.Map{unix.SIGTERM: unix.SIGQUIT, unix.SIGHUP: signals.Drop},
+		Group:   true,
+		Verbose: true,
+	}
+	got, err := parseShimArgs(shimArgs(o), []string{"A=1", shimFDEnv + "=3", "B=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.App.Argv, o.App.Argv) || got.App.Dir != "/srv" || got.Map.String() != o.Map.String() || !got.Group || !got.Verbose {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if !reflect.DeepEqual(got.App.Env, []string{"A=1", "B=2"}) {
+		t.Fatalf("env %q: the shim's variable must not reach the app", got.App.Env)
+	}
+	for _, bad := range [][]string{{shimArgv0}, {shimArgv0, "-m"}, {shimArgv0, "-x", "--", "a"}, {shimArgv0, "-m", "KILL", "--", "a"}} {
+		if _, err := parseShimArgs(bad, nil); err == nil {
+			t.Errorf("parseShimArgs(%q) accepted", bad)
+		}
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "prog")
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(plain, []byte("x"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	env := []string{"PATH=/nonexistent:" + dir}
+	cases := []struct {
+		prog string
+		want string
+		code int
+	}{
+		{"prog", exe, 0},
+		{"plain", "", CodeNotExecutable},
+		{"sub", "", CodeNotFound},
+		{"missing", "", CodeNotFound},
+		{"", "", CodeNotFound},
+		{"./relative", "./relative", 0},
+		{"/abs/path", "/abs/path", 0},
+	}
+	for _, c := range cases {
+		got, err := lookPath(c.prog, env)
+		var se *StartError
+		code := 0
+		if errors.As(err, &se) {
+			code = se.Code
+		}
+		if got != c.want || code != c.code {
+			t.Errorf("lookPath(%q) = %q, code %d; want %q, %d", c.prog, got, code, c.want, c.code)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		err  error
+		code int
+	}{
+		{unix.ENOENT, CodeNotFound},
+		{unix.ENOTDIR, CodeNotFound},
+		{unix.EACCES, CodeNotExecutable},
+		{unix.ENOEXEC, CodeNotExecutable},
+		{unix.EISDIR, CodeNotExecutable},
+		{unix.EAGAIN, CodeInternal},
+		{errors.New("odd"), CodeInternal},
+	}
+	for _, c := range cases {
+		var se *StartError
+		if !errors.As(classify("p", c.err), &se) || se.Code != c.code {
+			t.Errorf("classify(%v) code %v, want %d", c.err, se, c.code)
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString((&StartError{Prog: "x", Code: CodeNotFound, Err: unix.ENOENT}).Error())
+	if b.String() != `exec "x": not found` {
+		t.Errorf("message %q", b.String())
+	}
+}
