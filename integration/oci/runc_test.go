@@ -269,6 +269,14 @@ func procState(pid int) (byte, bool) {
 	return b[i+2], true
 }
 
+// reapBound is how long a zombie may wait for tinyinit: the core reaps on
+// SIGCHLD and, for a SIGCHLD missed before go-reap registered, kicks itself
+// every second (reaper.kickEvery). A zombie that pid 1 holds for a second
+// or more is one it is not reaping. Anything shorter is scheduling: on these
+// shared 2-core machines, under a load average of 150, zombies held by the
+// fixtures' own waiters and by tinyinit alike were seen for 100-400 ms.
+const reapBound = time.Second
+
 // zombieStats is what a sampler saw.
 type zombieStats struct {
 	samples int
@@ -280,6 +288,9 @@ type zombieStats struct {
 	// reaped it yet: "init" (tinyinit's job) or "app" (another process's).
 	byInit, byOthers int
 	lingering        int // zombies seen in two samples in a row
+	// The longest a zombie was seen for (last sample - first sample), by
+	// who held it: at least this long unreaped.
+	oldestByInit, oldestByOthers time.Duration
 }
 
 // sampleZombies counts the container's zombies every period until stop is
@@ -289,7 +300,7 @@ func (c *container) sampleZombies(period time.Duration, limit int) (stop func() 
 	result := make(chan zombieStats)
 	go func() {
 		var st zombieStats
-		var prev map[int]bool
+		var prev map[int]time.Time // zombie pid -> first seen
 		tick := time.NewTicker(period)
 		defer tick.Stop()
 		for {
@@ -304,20 +315,27 @@ func (c *container) sampleZombies(period time.Duration, limit int) (stop func() 
 				continue // the container has not started or has ended
 			}
 			z := 0
-			zombies := map[int]bool{}
+			now := time.Now()
+			zombies := map[int]time.Time{}
 			for _, p := range procs {
 				if p.state != 'Z' {
 					continue
 				}
 				z++
-				zombies[p.pid] = true
-				if prev[p.pid] {
+				first, ok := prev[p.pid]
+				if ok {
 					st.lingering++
+				} else {
+					first = now
 				}
+				zombies[p.pid] = first
+				age := now.Sub(first)
 				if p.parent == c.init {
 					st.byInit++
+					st.oldestByInit = max(st.oldestByInit, age)
 				} else {
 					st.byOthers++
+					st.oldestByOthers = max(st.oldestByOthers, age)
 				}
 			}
 			prev = zombies

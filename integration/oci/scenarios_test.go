@@ -151,8 +151,8 @@ func TestZombieFactory(t *testing.T) {
 			orphans, _ = strconv.Atoi(n)
 		}
 	}
-	t.Logf("%d samples, zombies max %d, samples with any zombie %d (held by init %d, by others %d, lingering %d), processes max %d, orphans made ≥ %d",
-		st.samples, st.max, st.nonzero, st.byInit, st.byOthers, st.lingering, st.maxProc, orphans)
+	t.Logf("%d samples, zombies max %d, samples with any zombie %d (held by init %d, by others %d, lingering %d, oldest by init %v, by others %v), processes max %d, orphans made ≥ %d",
+		st.samples, st.max, st.nonzero, st.byInit, st.byOthers, st.lingering, st.oldestByInit, st.oldestByOthers, st.maxProc, orphans)
 	if st.samples < int(run/(100*time.Millisecond))/2 {
 		t.Errorf("only %d samples in %v: the sampler fell behind", st.samples, run)
 	}
@@ -161,6 +161,9 @@ func TestZombieFactory(t *testing.T) {
 	}
 	if len(st.over) > 0 {
 		t.Errorf("%d samples had %d or more zombies: %v", len(st.over), limit, st.over)
+	}
+	if st.oldestByInit >= reapBound {
+		t.Errorf("a zombie left to tinyinit stayed unreaped for %v (bound %v)", st.oldestByInit, reapBound)
 	}
 	code, took, killed := c.dockerStop(dockerGrace)
 	if killed || code != 143 {
