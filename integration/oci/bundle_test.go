@@ -110,6 +110,11 @@ func (b *bundle) populate(spec bundleSpec) error {
 			return err
 		}
 	}
+	if spec.Preload {
+		if err := b.addLibraries(artifact(preloadLib)); err != nil {
+			return err
+		}
+	}
 	files := map[string]string{
 		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
 		"etc/group":  "root:x:0:\n",
@@ -135,6 +140,12 @@ func (b *bundle) addDynamic(prog string) error {
 	if err := linkOrCopy(path, filepath.Join(b.rootfs, "usr/local/bin", filepath.Base(prog)+"-glibc"), 0o755); err != nil {
 		return fmt.Errorf("dynamic program %s: %w", prog, err)
 	}
+	return b.addLibraries(path)
+}
+
+// addLibraries copies into the root the shared libraries ldd names for the
+// program or library at path, at the same paths.
+func (b *bundle) addLibraries(path string) error {
 	out, err := exec.Command("ldd", path).Output()
 	if err != nil {
 		return fmt.Errorf("ldd %s: %w", path, err)
@@ -151,7 +162,7 @@ func (b *bundle) addDynamic(prog string) error {
 				return err
 			}
 			if err := linkOrCopy(f, dst, 0o755); err != nil && !os.IsExist(err) {
-				return fmt.Errorf("library %s for %s: %w", f, prog, err)
+				return fmt.Errorf("library %s for %s: %w", f, path, err)
 			}
 		}
 	}
@@ -160,9 +171,15 @@ func (b *bundle) addDynamic(prog string) error {
 
 // linkOrCopy hard-links when it can (the artifacts share the work
 // directory's file system) and copies otherwise (busybox, host libraries).
+// Symbolic links are resolved first: link(2) would link the symlink itself,
+// and /lib64/ld-linux-x86-64.so.2 points at a path the root may not have.
 func linkOrCopy(from, to string, mode os.FileMode) error {
 	if _, err := os.Stat(to); err == nil {
 		return nil
+	}
+	from, err := filepath.EvalSymlinks(from)
+	if err != nil {
+		return err
 	}
 	if err := os.Link(from, to); err == nil {
 		return nil

@@ -203,3 +203,33 @@ while ! [ -e /tmp/ready ]; do sleep 0.05; done; exit 3`
 		t.Errorf("left on the host: %v", left)
 	}
 }
+
+// TestNamedCommand: the image's config names its personalities (issue 7);
+// `docker run IMAGE worker` runs the worker with the worker's own signal
+// table, so docker stop drains the job in hand.
+func TestNamedCommand(t *testing.T) {
+	t.Parallel()
+	requireOption(t, "--list", "issue 7: named commands")
+	config := `[commands.web]
+description = "Unicorn-like server"
+run = ["unicorn", "-workers", "2"]
+
+[commands.worker]
+description = "Resque-like worker"
+run = ["resque"]
+
+[commands.worker.signals]
+TERM = "QUIT"
+`
+	c := runContainer(t, newBundle(t, bundleSpec{Args: []string{"--", "worker"}, Config: config}))
+	out, err := c.exec("/sbin/tinyinit", "--list")
+	if err != nil {
+		t.Errorf("tinyinit --list inside the container: %v", err)
+	}
+	for _, name := range []string{"web", "worker"} {
+		if !regexp.MustCompile(`(?m)^\s*` + name + `\b`).MatchString(out) {
+			t.Errorf("tinyinit --list does not list %q:\n%s", name, out)
+		}
+	}
+	stopAResqueJob(t, c, 0, "drained")
+}
