@@ -12,7 +12,7 @@ export CGO_ENABLED := 0
 # What the integration tests need on a fresh Debian machine.
 APT_PACKAGES := runc busybox-static tini dumb-init catatonit util-linux libcap2-bin
 
-.PHONY: build install test unit integration deps lint clean
+.PHONY: build install test unit integration oci deps lint clean
 
 build: bin/tinyinit
 
@@ -33,6 +33,11 @@ lint:
 test: deps build lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
+
+# The OCI suite alone (also part of test): tinyinit as a container's
+# entrypoint under runc. Root only.
+oci: deps build
+	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 10m -v ./integration/oci/
 
 clean:
 	rm -rf bin
