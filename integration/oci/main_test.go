@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The suite's paths are all derived from the test process's pid, so that
@@ -73,8 +74,14 @@ func runSuite(m *testing.M) int {
 		code = m.Run()
 	}
 	if leaks := leftovers(); len(leaks) > 0 {
-		fmt.Fprintf(os.Stderr, "integration/oci: left behind after the suite:\n  %s\n", strings.Join(leaks, "\n  "))
+		fmt.Fprintf(os.Stderr, "integration/oci: left behind after the suite (removed where possible):\n  %s\n", strings.Join(leaks, "\n  "))
 		code = 1
+		// A container still running needs its state directory for
+		// `runc delete`: keep everything if one could not be removed.
+		if still := processesInCgroup("/" + cgroupParent() + "/"); len(still) > 0 {
+			fmt.Fprintf(os.Stderr, "integration/oci: processes still running, %s kept for inspection\n", workDir())
+			return code
+		}
 	}
 	if err := os.RemoveAll(workDir()); err != nil {
 		fmt.Fprintf(os.Stderr, "integration/oci: remove %s: %v\n", workDir(), err)
@@ -134,17 +141,25 @@ func copyFile(from, to string, mode os.FileMode) error {
 }
 
 // leftovers lists what the suite failed to clean up: bundle directories
-// (each test removes its own), containers in any runc root found there,
-// mounts below the work directory, processes in the suite's cgroups, and
-// the cgroups themselves (removed here; a busy one is a leak).
+// (each test removes its own), containers in any runc root found there
+// (deleted here, after being listed), mounts below the work directory,
+// processes in the suite's cgroups, and the cgroups themselves (removed
+// here; a busy one is a leak).
 func leftovers() []string {
 	var leaks []string
 	bundles, _ := filepath.Glob(filepath.Join(workDir(), "t-*"))
 	for _, b := range bundles {
 		leaks = append(leaks, "test directory "+b)
 		state := filepath.Join(b, "state")
-		if out, err := exec.Command("runc", "--root", state, "list", "-q").Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
-			leaks = append(leaks, fmt.Sprintf("containers in %s: %s", state, bytes.Fields(out)))
+		out, err := exec.Command("runc", "--root", state, "list", "-q").Output()
+		if err != nil {
+			continue // no state root: the test never started runc
+		}
+		for _, id := range strings.Fields(string(out)) {
+			leaks = append(leaks, fmt.Sprintf("container %s in %s", id, state))
+			if out, err := exec.Command("runc", "--root", state, "delete", "--force", id).CombinedOutput(); err != nil {
+				leaks = append(leaks, fmt.Sprintf("runc delete --force %s: %v: %s", id, err, bytes.TrimSpace(out)))
+			}
 		}
 	}
 	if mi, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
@@ -154,8 +169,15 @@ func leftovers() []string {
 			}
 		}
 	}
-	for _, p := range processesInCgroup("/" + cgroupParent() + "/") {
-		leaks = append(leaks, "process "+p)
+	// runc delete --force SIGKILLs; the processes take a moment to go.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		procs := processesInCgroup("/" + cgroupParent() + "/")
+		if len(procs) == 0 || time.Now().After(deadline) {
+			for _, p := range procs {
+				leaks = append(leaks, "process "+p)
+			}
+			break
+		}
 	}
 	leaks = append(leaks, removeCgroupParents()...)
 	return leaks
