@@ -20,7 +20,7 @@ PRELOAD_FLAGS := -Os -fPIC -shared -nostdlib -fno-stack-protector \
 	-fno-tree-loop-distribute-patterns -U_FORTIFY_SOURCE -Wall -Wextra -Werror \
 	-s -Wl,-z,noseparate-code -Wl,--build-id=none
 
-.PHONY: demo build preload install test unit integration deps lint clean
+.PHONY: demo build preload install test unit integration oci deps lint clean
 
 build: bin/tinyinit
 
@@ -55,6 +55,10 @@ lint:
 test: deps build preload lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
+
+# The runc suite alone (it also runs in "make test").
+oci: deps build preload
+	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 10m -v ./integration/oci/
 
 clean:
 	rm -rf bin
