@@ -233,3 +233,21 @@ func TestProgramsBesideCommands(t *testing.T) {
 		t.Fatalf("true: exit %d; stderr %s", code, r.stderr)
 	}
 }
+
+// The example config the README and examples/Dockerfile ship must load.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := filepath.Abs("../examples/tinyinit.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startEnv(t, []string{"TINYINIT_HOST_FQDN=server2.example.com"}, "-c", cfg, "--check", "--", "bootstrap", "web")
+	out := strings.Join(lines(r), "\n")
+	if code := r.wait(5 * time.Second); code != 0 {
+		t.Fatalf("--check: exit %d; stderr %s", code, r.stderr)
+	}
+	for _, want := range []string{"TERM:QUIT", "bundle exec rake db:prepare", "bundle exec unicorn"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--check output lacks %q:\n%s", want, out)
+		}
+	}
+}
