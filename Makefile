@@ -24,7 +24,7 @@ PRELOAD_FLAGS := -Os -fPIC -shared -nostdlib -fno-stack-protector \
 
 build: bin/tinyinit
 
-bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') go.mod go.sum
+bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') license.go LICENSE go.mod go.sum
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/tinyinit
 
 preload: bin/libtinyinit-fqdn.so
