@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tinyinit/tinyinit"
 	"github.com/tinyinit/tinyinit/cmd/tinyinit/config"
 	"github.com/tinyinit/tinyinit/hostname"
 	"github.com/tinyinit/tinyinit/reaper"
@@ -33,7 +34,9 @@ func run() int {
 	sigs := make(chan os.Signal, 128)
 	signal.Notify(sigs, signals.Forwarded()...)
 
-	s, err := config.Parse(os.Args[1:])
+	// argv[0] matters: installed as tini or dumb-init, tinyinit is a
+	// drop-in for that program (see config.PersonalityOf).
+	s, err := config.ParseProgram(os.Args, os.Environ())
 	if err != nil {
 		return fail(err)
 	}
@@ -43,6 +46,9 @@ func run() int {
 		return 0
 	case s.Version:
 		fmt.Printf("tinyinit %s\n", version)
+		return 0
+	case s.License:
+		fmt.Print(tinyinit.License)
 		return 0
 	}
 	// The name is checked before anything starts: a wrong one is a usage error.
@@ -58,6 +64,9 @@ func run() int {
 		}
 	}
 
+	if err := parentDeathSignal(s.ParentDeath); err != nil {
+		return fail(err)
+	}
 	becomeReaper(logf)
 	if s.NoShim && !shim.NoShimSupported() {
 		fmt.Fprintf(os.Stderr, "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
@@ -75,9 +84,13 @@ func run() int {
 		env = named.Env(env)
 	}
 
-	r := reaper.Start()
+	var orphan func(int)
+	if s.WarnReap {
+		orphan = func(pid int) { fmt.Fprintf(os.Stderr, "tinyinit: reaped zombie process %d (not the app)\n", pid) }
+	}
+	r := reaper.StartReporting(orphan)
 	sup, err := shim.Launch(r, shim.Options{
-		App:     shim.App{Argv: s.Argv, Env: env},
+		App:     shim.App{Argv: s.Argv, Env: env, Setsid: s.Setsid},
 		Map:     s.Map,
 		Group:   s.Group,
 		NoShim:  s.NoShim,
@@ -92,8 +105,26 @@ func run() int {
 	if left := r.Sweep(reaper.SweepBound); left > 0 {
 		logf("app exited with code %d; terminated and reaped the processes it left", res.Code)
 	}
-	logf("exiting with code %d", res.Code)
-	return res.Code
+	code := s.RemapExit(res.Code)
+	logf("exiting with code %d", code)
+	return code
+}
+
+// parentDeathSignal is tini's -p: the kernel sends sig to init when the
+// process that started it dies, e.g. a supervisor that runs tinyinit
+// outside a container. Only init needs it: init forwards it to the app like
+// any other signal, and if sig kills init, the shim and app go with the
+// namespace (pid 1) or are swept up by the next subreaper. The kernel
+// checks every thread of init for the setting, so setting it from
+// whichever thread runs this is enough.
+func parentDeathSignal(sig unix.Signal) error {
+	if sig == 0 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
+		return fmt.Errorf("-p %s: set parent-death signal: %w", signals.Name(sig), err)
+	}
+	return nil
 }
 
 // becomeReaper makes orphans come to us when we are not pid 1 (under
@@ -139,6 +170,10 @@ Options:
   -v, --verbose       diagnostics on stderr
   -h, --help          this text
       --version       print the version
+
+tini's and dumb-init's options and environment work too (-s -e -p -w -l,
+-r/--rewrite, --single-child; installed as "dumb-init", -c is
+--single-child): see README, "Drop-in for tini and dumb-init".
 
 Exit codes: the app's code; 128+N when the app was killed by signal N;
 126 not executable; 127 not found; 2 bad usage; 125 tinyinit failed.
