@@ -44,7 +44,9 @@ func app(args ...string) []string { return append([]string{"--", "FIXTURE"}, arg
 // opts puts the init's options before the command.
 func opts(o []string, cmd []string) []string { return append(append([]string{}, o...), cmd...) }
 
-var orphanSteps = []step{{probe: orphansGone}, {sig: term}}
+// orphanSteps counts the adopted orphans, has the app release them (any
+// signal does), counts the zombies once they have exited, and ends the app.
+var orphanSteps = []step{{probe: adopted}, {sig: usr1}, {probe: orphansGone}, {sig: term}}
 
 func cases() []kase {
 	o := func(s ...string) []string { return s }

@@ -106,7 +106,8 @@ const (
 	none        probe = iota
 	stopped           // count stopped processes, init included
 	killParent        // SIGKILL the init's parent (parentDies)
-	orphansGone       // count orphans adopted, then wait until none is left
+	adopted           // count the orphans re-parented to init
+	orphansGone       // wait until the orphans are gone, count zombies left
 )
 
 func sigs(ss ...syscall.Signal) []step {
@@ -256,8 +257,10 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 		case killParent:
 			_ = cmd.Process.Kill()
 			settle()
+		case adopted:
+			o.Adopted = adoptedOrphans(initPid)
 		case orphansGone:
-			o.Adopted, o.Zombies = watchOrphans(initPid)
+			o.Zombies = zombiesAfterOrphans(initPid)
 		}
 	}
 	o.Code = -1
@@ -292,14 +295,20 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 	return o
 }
 
-// watchOrphans counts the fixture's "linger" orphans that were re-parented
-// to init, then waits until they are gone and counts the zombies left.
-func watchOrphans(initPid int) (adopted, zombies int) {
+// adoptedOrphans counts the fixture's "linger" orphans that were
+// re-parented to init; they wait for the app's release.
+func adoptedOrphans(initPid int) (adopted int) {
 	for _, p := range tree(initPid) {
 		if p.ppid == initPid && strings.HasSuffix(cmdline(p.pid), " linger") {
 			adopted++
 		}
 	}
+	return adopted
+}
+
+// zombiesAfterOrphans waits until the released orphans are gone and counts
+// the zombies left under init.
+func zombiesAfterOrphans(initPid int) (zombies int) {
 	end := time.Now().Add(eventually)
 	for time.Now().Before(end) {
 		lingering, z := 0, 0
@@ -320,11 +329,11 @@ func watchOrphans(initPid int) (adopted, zombies int) {
 					zombies++
 				}
 			}
-			return adopted, zombies
+			return zombies
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return adopted, zombies
+	return zombies
 }
 
 type writerFunc func([]byte) (int, error)
