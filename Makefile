@@ -30,7 +30,7 @@ demo: build
 	unshare --pid --fork --mount-proc ./bin/tinyinit -v -- sh -c \
 	  'echo "app: pid $$$$, parent $$PPID"; ls -l /proc/1/exe; sleep 30 & exit 3'; echo "exit code $$?"
 
-bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') go.mod go.sum
+bin/tinyinit: $(shell find cmd reaper signals shim hostname -name '*.go' -not -name '*_test.go') license.go LICENSE go.mod go.sum
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/tinyinit
 
 preload: bin/libtinyinit-fqdn.so

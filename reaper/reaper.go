@@ -42,11 +42,19 @@ type Reaper struct {
 	done    chan struct{}
 	stopped chan struct{}
 	chld    chan os.Signal
+	orphan  func(pid int) // nil, or told of each reaped pid nobody watched
 }
 
 // Start begins reaping. It must run before the first child is started.
-func Start() *Reaper {
+func Start() *Reaper { return StartReporting(nil) }
+
+// StartReporting is Start, and calls orphan with the pid of each process
+// reaped that no Start registered: the orphans the app left (tini's -w).
+// orphan runs on the goroutine that drains go-reap, which blocks until it
+// returns, so it must be quick (print a line, no more).
+func StartReporting(orphan func(pid int)) *Reaper {
 	r := &Reaper{
+		orphan:  orphan,
 		watched: map[int]chan struct{}{},
 		reaped:  make(chan struct{}, 1),
 		pids:    make(chan int, 64),
@@ -78,11 +86,15 @@ func (r *Reaper) serve(reaperDone <-chan struct{}) {
 		select {
 		case pid := <-r.pids:
 			r.mu.Lock()
-			if ch, ok := r.watched[pid]; ok {
+			ch, ok := r.watched[pid]
+			if ok {
 				close(ch)
 				delete(r.watched, pid)
 			}
 			r.mu.Unlock()
+			if !ok && r.orphan != nil {
+				r.orphan(pid)
+			}
 			select {
 			case r.reaped <- struct{}{}:
 			default:

@@ -122,6 +122,10 @@ type App struct {
 	Argv []string
 	Env  []string
 	Dir  string
+	// Setsid starts the app in a new session, as dumb-init does, instead
+	// of a process group in ours. A new session has no controlling
+	// terminal, so the app is then never the terminal's foreground group.
+	Setsid bool
 }
 
 // startApp forks and execs the app as the caller's child, in a process
@@ -133,16 +137,13 @@ func startApp(app App, pidfd *int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	attr := &syscall.ProcAttr{
-		Dir:   app.Dir,
-		Env:   app.Env,
-		Files: []uintptr{0, 1, 2},
-		Sys: &syscall.SysProcAttr{
-			Setpgid:    true,
-			Foreground: ownsTerminal(),
-			PidFD:      pidfd,
-		},
+	sys := &syscall.SysProcAttr{Setpgid: true, Foreground: ownsTerminal(), PidFD: pidfd}
+	if app.Setsid {
+		// A session leader leads its process group too, so delivery to
+		// the group works the same; setpgid would fail on a leader.
+		sys = &syscall.SysProcAttr{Setsid: true, PidFD: pidfd}
 	}
+	attr := &syscall.ProcAttr{Dir: app.Dir, Env: app.Env, Files: []uintptr{0, 1, 2}, Sys: sys}
 	pid, err := syscall.ForkExec(path, app.Argv, attr)
 	if err != nil {
 		return 0, classify(app.Argv[0], err)

@@ -41,6 +41,9 @@ func shimArgs(o Options) []string {
 	if o.Verbose {
 		args = append(args, "-v")
 	}
+	if o.App.Setsid {
+		args = append(args, "-s")
+	}
 	if o.App.Dir != "" {
 		args = append(args, "-C", o.App.Dir)
 	}
@@ -60,6 +63,8 @@ func parseShimArgs(args []string, env []string) (Options, error) {
 			o.Group = true
 		case "-v":
 			o.Verbose = true
+		case "-s":
+			o.App.Setsid = true
 		case "-C", "-m":
 			if i+1 >= len(args) {
 				return o, fmt.Errorf("shim: %s needs a value", args[i])

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tinyinit/tinyinit"
 	"github.com/tinyinit/tinyinit/cmd/tinyinit/config"
 	"github.com/tinyinit/tinyinit/hostname"
 	"github.com/tinyinit/tinyinit/reaper"
@@ -34,7 +35,9 @@ func run() int {
 	sigs := make(chan os.Signal, 128)
 	signal.Notify(sigs, signals.Forwarded()...)
 
-	s, err := config.Load(os.Args[1:], os.Environ())
+	// argv[0] matters: installed as tini or dumb-init, tinyinit is a
+	// drop-in for that program (see config.PersonalityOf).
+	s, err := config.LoadProgram(os.Args, os.Environ())
 	if err != nil {
 		return fail(err)
 	}
@@ -44,6 +47,9 @@ func run() int {
 		return 0
 	case s.Version:
 		fmt.Printf("tinyinit %s\n", version)
+		return 0
+	case s.License:
+		fmt.Print(tinyinit.License)
 		return 0
 	case s.List:
 		fmt.Print(s.Commands())
@@ -81,14 +87,21 @@ func run() int {
 		return 0
 	}
 
+	if err := parentDeathSignal(s.ParentDeath); err != nil {
+		return fail(err)
+	}
 	becomeReaper(logf)
 	if fqdn != "" {
 		env = applyHostname(fqdn, hs, env, logf)
 	}
-	r := reaper.Start()
+	var orphan func(int)
+	if s.WarnReap {
+		orphan = func(pid int) { fmt.Fprintf(os.Stderr, "tinyinit: reaped zombie process %d (not the app)\n", pid) }
+	}
+	r := reaper.StartReporting(orphan)
 	code := 0
 	for _, st := range steps {
-		res, err := runStep(r, st, env, sigs, s.Verbose > 0)
+		res, err := runStep(r, st, env, s.Setsid, sigs, s.Verbose > 0)
 		if err != nil {
 			return fail(err)
 		}
@@ -108,6 +121,7 @@ func run() int {
 	if left := r.Sweep(reaper.SweepBound); left > 0 {
 		logf("terminated and reaped %d processes left behind", left)
 	}
+	code = s.RemapExit(code)
 	logf("exiting with code %d", code)
 	return code
 }
@@ -126,13 +140,13 @@ func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(st
 }
 
 // runStep runs one program to its end, passing it every signal.
-func runStep(r *reaper.Reaper, st config.Step, env []string, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
+func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
 	if st.NoShim && !shim.NoShimSupported() {
 		fmt.Fprintf(os.Stderr, "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
 		st.NoShim = false
 	}
 	sup, err := shim.Launch(r, shim.Options{
-		App:         shim.App{Argv: st.Argv, Env: st.Environ(env), Dir: st.Dir},
+		App:         shim.App{Argv: st.Argv, Env: st.Environ(env), Dir: st.Dir, Setsid: setsid},
 		Map:         st.Map,
 		Group:       st.Group,
 		NoShim:      st.NoShim,
@@ -175,6 +189,23 @@ func kindName(k config.StepKind) string {
 	return "app"
 }
 
+// parentDeathSignal is tini's -p: the kernel sends sig to init when the
+// process that started it dies, e.g. a supervisor that runs tinyinit
+// outside a container. Only init needs it: init forwards it to the app like
+// any other signal, and if sig kills init, the shim and app go with the
+// namespace (pid 1) or are swept up by the next subreaper. The kernel
+// checks every thread of init for the setting, so setting it from
+// whichever thread runs this is enough.
+func parentDeathSignal(sig unix.Signal) error {
+	if sig == 0 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
+		return fmt.Errorf("-p %s: set parent-death signal: %w", signals.Name(sig), err)
+	}
+	return nil
+}
+
 // becomeReaper makes orphans come to us when we are not pid 1 (under
 // "docker run --init", a supervisor, or a shell): the kernel sends them to
 // the nearest subreaper ancestor.
@@ -204,6 +235,8 @@ func fail(err error) int {
 }
 
 const usage = `usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]
+       tinyinit [OPTIONS] -- NAME [ARGS...]      a command from the config file
+       tinyinit [OPTIONS] -- bootstrap [NAME]
 
 A minimal init for containers: reaps every orphan, keeps a shim as the
 app's parent, forwards every signal, exits with the app's code.
@@ -211,14 +244,23 @@ app's parent, forwards every signal, exits with the app's code.
 Options:
   -m, --map FROM:TO   translate signal FROM into TO before it reaches the app
                       (names or numbers; TO of 0 or none drops FROM); repeatable
+  -g, --group         deliver signals to the app's process group
+      --grace DUR     SIGKILL the app's group DUR after the first stop signal
+  -c, --config PATH   config file (default /etc/tinyinit.toml if it exists)
+      --check         validate everything, print the effective settings, start nothing
+      --list          list the config's named commands
       --hostname TMPL the container's FQDN, from {hostname} {workload} {index}
                       {host} (see README, "Hostname")
-  -g, --group         deliver signals to the app's process group
       --no-shim       run the app as init's own child (needs Linux 6.15+)
   -v, --verbose       diagnostics on stderr
   -h, --help          this text
       --version       print the version
 
+tini's and dumb-init's options and environment work too (-s -e -p -w -l,
+-r/--rewrite, --single-child; installed as "dumb-init", -c is
+--single-child): see README, "Drop-in for tini and dumb-init".
+
 Exit codes: the app's code; 128+N when the app was killed by signal N;
-126 not executable; 127 not found; 2 bad usage; 125 tinyinit failed.
+127 not found; 126 not executable; 125 tinyinit failed; 124 a check
+failed; 2 bad usage or configuration.
 `

@@ -45,6 +45,16 @@ type Settings struct {
 	File    *File             // the config read, if any
 	Sources map[string]string // setting → where its value came from
 	layers  []layer           // flag, env, config file: kept to merge a command's own section in
+
+	// Compatibility with tini and dumb-init: see compat.go.
+	Personality  Personality
+	Setsid       bool        // the app leads a new session (dumb-init)
+	SingleChild  bool        // dumb-init's --single-child: no session, no group
+	ExitZero     []int       // tini's -e: exit codes reported as 0
+	ParentDeath  unix.Signal // tini's -p: our signal when our parent dies
+	WarnReap     bool        // tini's -w: say so when an orphan is reaped
+	License      bool        // tini's -l
+	dumbInitFlag bool        // a dumb-init-only flag was given
 }
 
 // UsageError is a mistake in what the user asked for.
@@ -101,18 +111,25 @@ var options = []option{
 }
 
 func findLong(name string) *option {
-	for i := range options {
-		if options[i].long == name {
-			return &options[i]
+	for _, table := range [][]option{options, compatOptions} {
+		for i := range table {
+			if table[i].long == name {
+				return &table[i]
+			}
 		}
 	}
 	return nil
 }
 
-func findShort(c byte) *option {
-	for i := range options {
-		if options[i].short == c {
-			return &options[i]
+func findShort(c byte, p Personality) *option {
+	if o := compatShort(c, p); o != nil {
+		return o
+	}
+	for _, table := range [][]option{options, compatOptions} {
+		for i := range table {
+			if table[i].short == c {
+				return &table[i]
+			}
 		}
 	}
 	return nil
@@ -121,8 +138,10 @@ func findShort(c byte) *option {
 // Parse reads the command line (without argv[0]) the way getopt does for
 // tini: options first, clustered short flags allowed (-vvv, -gv), and the
 // first argument that is not an option, or "--", starts the command.
-func Parse(args []string) (*Settings, error) {
-	s := &Settings{Map: signals.Map{}}
+func Parse(args []string) (*Settings, error) { return parseAs(Tinyinit, args) }
+
+func parseAs(p Personality, args []string) (*Settings, error) {
+	s := &Settings{Map: signals.Map{}, Personality: p}
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -154,7 +173,7 @@ func Parse(args []string) (*Settings, error) {
 			continue
 		}
 		for j := 1; j < len(a); j++ {
-			o := findShort(a[j])
+			o := findShort(a[j], p)
 			if o == nil {
 				return nil, usagef("unknown option -%c (see --help)", a[j])
 			}
@@ -177,7 +196,7 @@ func Parse(args []string) (*Settings, error) {
 		}
 	}
 	s.Argv = args[i:]
-	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check && !s.List {
+	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check && !s.List && !s.License {
 		return nil, usagef("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
 	}
 	return s, nil

@@ -44,8 +44,14 @@ type layer struct {
 // config file over defaults, setting by setting (and, for the signal
 // table, signal by signal).
 func Load(args, env []string) (*Settings, error) {
-	s, err := Parse(args)
-	if err != nil || s.Help || s.Version {
+	return LoadProgram(append([]string{"tinyinit"}, args...), env)
+}
+
+// LoadProgram is Load for a whole command line, argv[0] included: the name
+// tinyinit runs under picks its personality (see ParseProgram).
+func LoadProgram(argv, env []string) (*Settings, error) {
+	s, err := ParseProgram(argv, env)
+	if err != nil || s.Help || s.Version || s.License {
 		return s, err
 	}
 	envLayer, configPath, err := fromEnv(env)
@@ -133,15 +139,6 @@ func (s *Settings) merge(layers []layer) {
 		take("stop_signals", l.stop != nil, func() { s.StopSignals = l.stop })
 	}
 	s.Map = m
-}
-
-func lookup(env []string, key string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // fromEnv reads the TINYINIT_* variables; an empty variable counts as unset.
