@@ -65,8 +65,15 @@ type Supervisor struct {
 var ErrNoExitInfo = errors.New("the kernel lacks PIDFD_INFO_EXIT (Linux 6.15+), which --no-shim needs to learn the app's status beside go-reap")
 
 // NoShimSupported reports whether the kernel can keep the app's status for
-// init when go-reap reaps it: a pidfd that outlives its process.
+// init when go-reap reaps it: a pidfd that outlives its process. PIDFD_GET_INFO
+// came in 6.13 and its exit information in 6.15, and a 6.13 kernel answers
+// the probe below without ever filling the exit fields, so the release is
+// checked as well.
 func NoShimSupported() bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil || !atLeast(unix.ByteSliceToString(u.Release[:]), 6, 15) {
+		return false
+	}
 	fd, err := unix.PidfdOpen(os.Getpid(), 0)
 	if err != nil {
 		return false
@@ -74,6 +81,15 @@ func NoShimSupported() bool {
 	defer unix.Close(fd)
 	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
 	return unix.IoctlPidfdInfo(fd, &info) == nil
+}
+
+// atLeast compares a kernel release ("6.18.44-fc") with major.minor.
+func atLeast(release string, major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(release, "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
 }
 
 // Launch starts the shim (or the app) under r, which must already reap.
@@ -112,8 +128,8 @@ func (s *Supervisor) launchShim() error {
 	env := append(append([]string(nil), s.o.App.Env...), shimFDEnv+"="+strconv.Itoa(wfd))
 	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}}
 	pid, gone, err := s.r.Start(func() (int, error) {
-		// Only this fork runs while the descriptor is inheritable: every
-		// fork in init goes through the reaper's lock.
+		// Only this fork runs while the descriptor is inheritable: init
+		// forks from its main goroutine alone, one step at a time.
 		if _, err := unix.FcntlInt(uintptr(wfd), unix.F_SETFD, 0); err != nil {
 			return 0, err
 		}

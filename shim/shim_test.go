@@ -223,3 +223,22 @@ func TestClassify(t *testing.T) {
 		t.Errorf("message %q", b.String())
 	}
 }
+
+func TestAtLeast(t *testing.T) {
+	cases := []struct {
+		release string
+		want    bool
+	}{
+		{"6.18.44-fc-v782", true},
+		{"6.15.0", true},
+		{"6.14.9-arch1", false},
+		{"5.19.0", false},
+		{"7.0", true},
+		{"garbage", false},
+	}
+	for _, c := range cases {
+		if got := atLeast(c.release, 6, 15); got != c.want {
+			t.Errorf("atLeast(%q, 6, 15) = %v", c.release, got)
+		}
+	}
+}
