@@ -12,7 +12,7 @@ export CGO_ENABLED := 0
 # What the integration tests need on a fresh Debian machine.
 APT_PACKAGES := runc busybox-static tini dumb-init catatonit util-linux libcap2-bin
 
-.PHONY: build install test unit integration deps lint clean
+.PHONY: build install test unit integration deps lint clean bench
 
 build: bin/tinyinit
 
@@ -33,6 +33,17 @@ lint:
 test: deps build lint
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
+
+# The benchmark: tinyinit against tini, dumb-init and catatonit (installed
+# by deps), as root. Writes bench/results.md and bench/results.svg;
+# BENCH_QUICK=1 takes far fewer samples.
+BENCH_SOURCES := $(shell find bench -name '*.go' -not -name '*_test.go')
+
+bench: deps build bin/bench bin/benchapp
+	./bin/bench -tinyinit bin/tinyinit -app bin/benchapp -out bench
+
+bin/bench bin/benchapp: $(BENCH_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -o $@ ./bench/cmd/$(notdir $@)
 
 clean:
 	rm -rf bin

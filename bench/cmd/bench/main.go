@@ -1,0 +1,245 @@
+// Command bench measures tinyinit against tini, dumb-init and catatonit,
+// each as pid 1 of a fresh pid namespace, in one run on this machine, and
+// writes bench/results.md and bench/results.svg. It needs root (a new pid
+// namespace needs CAP_SYS_ADMIN). `make bench` builds and runs it;
+// BENCH_QUICK=1 takes far fewer samples, for trying changes.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tinyinit/tinyinit/bench/harness"
+)
+
+// base is the init every ratio is taken against: the most used one.
+const base = "tini-static"
+
+func main() {
+	tinyinit := flag.String("tinyinit", "bin/tinyinit", "tinyinit binary under test")
+	app := flag.String("app", "bin/benchapp", "the benchmark's app (bench/cmd/benchapp)")
+	out := flag.String("out", "bench", "directory for results.md and results.svg")
+	quick := flag.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "fewer samples (also BENCH_QUICK=1)")
+	flag.Parse()
+	if err := run(*tinyinit, *app, *out, *quick); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(tinyinit, app, out string, quick bool) error {
+	tinyinit, err := filepath.Abs(tinyinit)
+	if err != nil {
+		return err
+	}
+	app, err = filepath.Abs(app)
+	if err != nil {
+		return err
+	}
+	devnull, err := openDevNull()
+	if err != nil {
+		return err
+	}
+	defer unix.Close(devnull)
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	}
+	b := &bench{
+		inits: []initCmd{
+			{name: "tinyinit", argv: []string{tinyinit, "--"}},
+			{name: "tinyinit --no-shim", argv: []string{tinyinit, "--no-shim", "--"}},
+			{name: base, argv: []string{"/usr/bin/tini-static", "--"}},
+			{name: "dumb-init", argv: []string{"/usr/bin/dumb-init", "--"}},
+			{name: "catatonit", argv: []string{"/usr/bin/catatonit", "--"}},
+		},
+		app:     app,
+		devnull: devnull,
+		p:       fullParams(),
+		log:     logf,
+	}
+	if quick {
+		b.p = quickParams()
+	}
+	rep := harness.Report{Base: base, Machine: machine(quick)}
+	load0 := loadAvg()
+	began := time.Now()
+
+	rows := map[string]*harness.Row{}
+	for _, c := range b.inits {
+		size, err := fileSize(c.argv[0])
+		if err != nil {
+			return err
+		}
+		rows[c.name] = &harness.Row{Name: c.name, Size: size}
+	}
+
+	logf("exit codes")
+	notExec, err := notExecutable()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(notExec)
+	for _, c := range b.inits {
+		if rows[c.name].Codes, err = b.codes(c, codeCases(notExec)); err != nil {
+			return err
+		}
+	}
+
+	logf("memory, %d runs each", b.p.memRuns)
+	mem, err := b.memory()
+	if err != nil {
+		return err
+	}
+	for name, m := range mem {
+		rows[name].Mem = m
+	}
+
+	logf("signal round trip, %d signals each", b.p.signals)
+	for _, c := range b.inits {
+		if rows[c.name].Signal, err = b.signals(c); err != nil {
+			return err
+		}
+		s := rows[c.name].Signal
+		logf("signals %-20s p50 %.0f µs, p99 %.0f µs, lost %d", c.name, s.Micros.P50, s.Micros.P99, s.Lost)
+	}
+
+	logf("start-up and tear-down, %d interleaved rounds", b.p.startupRounds)
+	bare, st, err := b.startup()
+	if err != nil {
+		return err
+	}
+	rep.Bare = bare
+	for name, s := range st {
+		rows[name].Startup = s
+		logf("start-up %-20s p50 %.2f ms (bare %.2f ms)", name, s.P50, bare.P50)
+	}
+
+	largest := 0
+	for _, s := range b.p.storms {
+		largest = max(largest, s.orphans)
+	}
+	restore, note, err := ensurePidMax(4 * largest)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		rep.Machine.Notes = append(rep.Machine.Notes, note)
+	}
+	logf("orphan storms")
+	storms, err := b.storms()
+	restore()
+	if err != nil {
+		return err
+	}
+	for name, s := range storms {
+		rows[name].Storms = s
+	}
+
+	for _, c := range b.inits {
+		rep.Rows = append(rep.Rows, *rows[c.name])
+	}
+	rep.Machine.Notes = append(rep.Machine.Notes, fmt.Sprintf(
+		"load average %s at start, %s at end (%s for the whole run); %s",
+		load0, loadAvg(), time.Since(began).Round(time.Second), sharedNote()))
+
+	md := rep.Markdown()
+	if err := os.WriteFile(filepath.Join(out, "results.md"), []byte(md), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "results.svg"), []byte(rep.SVG()), 0o644); err != nil {
+		return fmt.Errorf("write chart: %w", err)
+	}
+	fmt.Print(md)
+	return nil
+}
+
+// notExecutable makes a file that exists but may not be executed.
+func notExecutable() (string, error) {
+	f, err := os.CreateTemp("", "bench-not-executable-")
+	if err != nil {
+		return "", fmt.Errorf("not-executable case: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("#!/bin/sh\nexit 0\n"); err != nil {
+		return "", fmt.Errorf("not-executable case: %w", err)
+	}
+	return f.Name(), f.Chmod(0o644)
+}
+
+// machine describes this machine for the report's header.
+func machine(quick bool) harness.Machine {
+	m := harness.Machine{CPUs: runtime.NumCPU(), Date: time.Now(), Quick: quick, CPU: "unknown CPU"}
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		m.Kernel = unix.ByteSliceToString(u.Release[:])
+	}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], "/")
+}
+
+// sharedNote says whether other work ran beside the benchmark: a load
+// average above the CPU count means the numbers carry others' noise.
+func sharedNote() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			if l, err := strconv.ParseFloat(f[0], 64); err == nil && l > float64(runtime.NumCPU())/2 {
+				return "the machine was shared with other jobs: compare the ratios, not the absolute times"
+			}
+		}
+	}
+	return "the machine was otherwise idle"
+}
+
+// ensurePidMax raises kernel.pid_max to at least need for the orphan
+// storms (50,000 orphans alive at once do not fit under the default 32768)
+// and returns a function that puts the old value back.
+func ensurePidMax(need int) (restore func(), note string, err error) {
+	const path = "/proc/sys/kernel/pid_max"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return func() {}, "", fmt.Errorf("read pid_max: %w", err)
+	}
+	old, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return func() {}, "", fmt.Errorf("read pid_max: %w", err)
+	}
+	if old >= need {
+		return func() {}, "", nil
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(need)), 0o644); err != nil {
+		return func() {}, "", fmt.Errorf("raise pid_max to %d for the orphan storms: %w", need, err)
+	}
+	restore = func() { _ = os.WriteFile(path, []byte(strconv.Itoa(old)), 0o644) }
+	return restore, fmt.Sprintf("kernel.pid_max raised from %d to %d during the orphan storms", old, need), nil
+}
