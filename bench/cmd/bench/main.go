@@ -29,14 +29,24 @@ func main() {
 	app := flag.String("app", "bin/benchapp", "the benchmark's app (bench/cmd/benchapp)")
 	out := flag.String("out", "bench", "directory for results.md and results.svg")
 	quick := flag.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "fewer samples (also BENCH_QUICK=1)")
+	only := flag.String("only", "", "comma-separated phases to run (codes,memory,signals,startup,storms); default all")
 	flag.Parse()
-	if err := run(*tinyinit, *app, *out, *quick); err != nil {
+	phases := map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		if p != "" {
+			phases[p] = true
+		}
+	}
+	want := func(phase string) bool { return len(phases) == 0 || phases[phase] }
+	if err := run(*tinyinit, *app, *out, *quick, want); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(tinyinit, app, out string, quick bool) error {
+// run measures every phase that want accepts and writes the report; a
+// phase left out shows as n/a, which is what experiments on one row need.
+func run(tinyinit, app, out string, quick bool, want func(string) bool) error {
 	tinyinit, err := filepath.Abs(tinyinit)
 	if err != nil {
 		return err
@@ -70,7 +80,7 @@ func run(tinyinit, app, out string, quick bool) error {
 		b.p = quickParams()
 	}
 	rep := harness.Report{Base: base, Machine: machine(quick)}
-	load0 := loadAvg()
+	cpu0 := cpuUse()
 	began := time.Now()
 
 	rows := map[string]*harness.Row{}
@@ -82,74 +92,82 @@ func run(tinyinit, app, out string, quick bool) error {
 		rows[c.name] = &harness.Row{Name: c.name, Size: size}
 	}
 
-	logf("exit codes")
-	notExec, err := notExecutable()
-	if err != nil {
-		return err
-	}
-	defer os.Remove(notExec)
-	for _, c := range b.inits {
-		if rows[c.name].Codes, err = b.codes(c, codeCases(notExec)); err != nil {
+	if want("codes") {
+		logf("exit codes")
+		notExec, err := notExecutable()
+		if err != nil {
 			return err
+		}
+		defer os.Remove(notExec)
+		for _, c := range b.inits {
+			if rows[c.name].Codes, err = b.codes(c, codeCases(notExec)); err != nil {
+				return err
+			}
 		}
 	}
 
-	logf("memory, %d runs each", b.p.memRuns)
-	mem, err := b.memory()
-	if err != nil {
-		return err
-	}
-	for name, m := range mem {
-		rows[name].Mem = m
-	}
-
-	logf("signal round trip, %d signals each", b.p.signals)
-	for _, c := range b.inits {
-		if rows[c.name].Signal, err = b.signals(c); err != nil {
+	if want("memory") {
+		logf("memory, %d runs each", b.p.memRuns)
+		mem, err := b.memory()
+		if err != nil {
 			return err
 		}
-		s := rows[c.name].Signal
-		logf("signals %-20s p50 %.0f µs, p99 %.0f µs, lost %d", c.name, s.Micros.P50, s.Micros.P99, s.Lost)
+		for name, m := range mem {
+			rows[name].Mem = m
+		}
 	}
 
-	logf("start-up and tear-down, %d interleaved rounds", b.p.startupRounds)
-	bare, st, err := b.startup()
-	if err != nil {
-		return err
-	}
-	rep.Bare = bare
-	for name, s := range st {
-		rows[name].Startup = s
-		logf("start-up %-20s p50 %.2f ms (bare %.2f ms)", name, s.P50, bare.P50)
+	if want("signals") {
+		logf("signal round trip, %d signals each", b.p.signals)
+		for _, c := range b.inits {
+			if rows[c.name].Signal, err = b.signals(c); err != nil {
+				return err
+			}
+			s := rows[c.name].Signal
+			logf("signals %-20s p50 %.0f µs, p99 %.0f µs, lost %d", c.name, s.Micros.P50, s.Micros.P99, s.Lost)
+		}
 	}
 
-	largest := 0
-	for _, s := range b.p.storms {
-		largest = max(largest, s.orphans)
+	if want("startup") {
+		logf("start-up and tear-down, %d interleaved rounds", b.p.startupRounds)
+		bare, st, err := b.startup()
+		if err != nil {
+			return err
+		}
+		rep.Bare = bare
+		for name, s := range st {
+			rows[name].Startup = s
+			logf("start-up %-20s p50 %.2f ms (bare %.2f ms)", name, s.P50, bare.P50)
+		}
 	}
-	restore, note, err := ensurePidMax(4 * largest)
-	if err != nil {
-		return err
-	}
-	if note != "" {
-		rep.Machine.Notes = append(rep.Machine.Notes, note)
-	}
-	logf("orphan storms")
-	storms, err := b.storms()
-	restore()
-	if err != nil {
-		return err
-	}
-	for name, s := range storms {
-		rows[name].Storms = s
+
+	if want("storms") {
+		largest := 0
+		for _, s := range b.p.storms {
+			largest = max(largest, s.orphans)
+		}
+		restore, note, err := ensurePidMax(4 * largest)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			rep.Machine.Notes = append(rep.Machine.Notes, note)
+		}
+		logf("orphan storms")
+		storms, err := b.storms()
+		restore()
+		if err != nil {
+			return err
+		}
+		for name, s := range storms {
+			rows[name].Storms = s
+		}
 	}
 
 	for _, c := range b.inits {
 		rep.Rows = append(rep.Rows, *rows[c.name])
 	}
-	rep.Machine.Notes = append(rep.Machine.Notes, fmt.Sprintf(
-		"load average %s at start, %s at end (%s for the whole run); %s",
-		load0, loadAvg(), time.Since(began).Round(time.Second), sharedNote()))
+	rep.Machine.Notes = append(rep.Machine.Notes, sharedNote(cpu0, cpuUse(), time.Since(began)))
 
 	md := rep.Markdown()
 	if err := os.WriteFile(filepath.Join(out, "results.md"), []byte(md), 0o644); err != nil {
@@ -195,30 +213,48 @@ func machine(quick bool) harness.Machine {
 	return m
 }
 
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], "/")
-}
+// cpuTimes is CPU time used so far: by the whole machine (from
+// /proc/stat) and by the harness with everything it started and reaped.
+type cpuTimes struct{ machine, ours time.Duration }
 
-// sharedNote says whether other work ran beside the benchmark: a load
-// average above the CPU count means the numbers carry others' noise.
-func sharedNote() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err == nil {
-		if f := strings.Fields(string(b)); len(f) > 0 {
-			if l, err := strconv.ParseFloat(f[0], 64); err == nil && l > float64(runtime.NumCPU())/2 {
-				return "the machine was shared with other jobs: compare the ratios, not the absolute times"
+func cpuUse() cpuTimes {
+	var t cpuTimes
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+		for i := 1; i < len(f); i++ {
+			if i == 4 || i == 5 {
+				continue // idle, iowait
+			}
+			if v, err := strconv.ParseInt(f[i], 10, 64); err == nil {
+				t.machine += time.Duration(v) * time.Second / 100 // USER_HZ
 			}
 		}
 	}
-	return "the machine was otherwise idle"
+	for _, who := range []int{unix.RUSAGE_SELF, unix.RUSAGE_CHILDREN} {
+		var ru unix.Rusage
+		if unix.Getrusage(who, &ru) == nil {
+			t.ours += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
+	return t
+}
+
+// sharedNote says how much CPU others used during the run. The load
+// average cannot tell: the orphan storms alone put 50,000 runnable
+// processes in it. CPU time the machine spent beyond the harness and its
+// children (whose orphans' time goes to the inits that reaped them) was
+// someone else's.
+func sharedNote(before, after cpuTimes, elapsed time.Duration) string {
+	others := (after.machine - before.machine) - (after.ours - before.ours)
+	share := float64(others) / float64(elapsed*time.Duration(runtime.NumCPU()))
+	share = max(share, 0)
+	verdict := "the machine was otherwise about idle"
+	if share > 0.05 {
+		verdict = "the machine was shared with other jobs: compare the ratios, not the absolute times"
+	}
+	return fmt.Sprintf("run took %s; other processes used %.0f%% of the CPU time meanwhile: %s",
+		elapsed.Round(time.Second), 100*share, verdict)
 }
 
 // ensurePidMax raises kernel.pid_max to at least need for the orphan

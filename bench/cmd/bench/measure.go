@@ -44,7 +44,7 @@ type stormSize struct{ orphans, runs int }
 
 func fullParams() params {
 	return params{startupRounds: 400, warmupRounds: 5, memRuns: 5,
-		storms: []stormSize{{10000, 3}, {50000, 1}}, signals: 10000}
+		storms: []stormSize{{10000, 5}, {50000, 3}}, signals: 10000}
 }
 
 func quickParams() params {
@@ -175,14 +175,17 @@ func (b *bench) storm(c initCmd, n int) (harness.Storm, error) {
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", c.name, err)
 	}
-	// Everything under pid 1 now is the app (or the shim) and the
-	// orphans; once only the first is left, every orphan has exited and
-	// been reaped.
-	settled := len(before) - s.Forked
+	// Under pid 1 now are only the app (or the shim). Once the app says
+	// its holders are reaped, all the zombies are pid 1's too, and when
+	// the count is back where it was, pid 1 has reaped every one.
+	settled := len(before)
 	timeout := 30 * time.Second
 	t0 := time.Now()
 	if _, err := unix.Write(p.orders, []byte{'G'}); err != nil {
 		return s, fmt.Errorf("%s: release the orphans: %w", c.name, err)
+	}
+	if err := p.expect('E', time.Minute); err != nil {
+		return s, fmt.Errorf("%s: storm of %d: %w", c.name, n, err)
 	}
 	for {
 		kids, err := children(p.pid)

@@ -11,115 +11,161 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// batch is how many children are forked before the first is waited for:
-// enough that both CPUs work (children fork grandchildren while we fork
-// the next child), few enough that our own zombies stay a handful.
-const batch = 64
+// holders is how many processes make the orphans in parallel: a few per
+// CPU keeps both CPUs forking while one holder waits for a child to exit.
+func holders() int { return 2 * runtime.NumCPU() }
 
-// storm makes n orphans of pid 1 and releases them all at once:
+// storm lands n orphaned zombies on pid 1 at once and reports when:
 //
-//  1. for each, fork a child that forks a grandchild and exits at once;
-//     we reap the child, so the grandchild is an orphan of pid 1 (the shim
-//     is not a subreaper) blocked reading the release pipe;
-//  2. report 'F' and the count made (4 bytes, little endian) on fd 3;
-//  3. on any byte on fd 4, close the release pipe: every grandchild reads
-//     EOF and exits, and pid 1 has n zombies to reap;
-//  4. wait for EOF on fd 4, then exit.
+//  1. fork a few holders; each forks its share of the n orphans-to-be,
+//     which exit at once, and waits (WNOWAIT, without reaping) until all
+//     of them are zombies; then it reports its count and blocks on the
+//     release pipe;
+//  2. report 'F' and the total (4 bytes, little endian) on fd 3;
+//  3. on a byte on fd 4, close the release pipe: every holder reads EOF
+//     and exits, and the kernel hands its zombies to pid 1 (the shim is
+//     not a subreaper), n zombies at once;
+//  4. reap the holders, so all n zombies are now pid 1's, report 'E';
+//  5. wait for EOF on fd 4, then exit.
 //
-// Forking a Go program through os/exec costs about a millisecond; 50,000
-// orphans that way would take the run's whole budget. So forkOrphan forks
-// raw, the way syscall.forkAndExecInChild does, and the children run
-// nothing but system calls.
+// The orphans have exited before the release, so what the harness times
+// afterwards is the init's reaping, not the kernel tearing down n
+// processes (which, on a small VM, takes about half a millisecond each and
+// would hide any difference between inits).
+//
+// Forking a Go program through os/exec costs about a millisecond; so the
+// holders are forked raw, the way syscall.forkAndExecInChild does it, and
+// run nothing but system calls.
 func storm(n int, report, orders *os.File) error {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+	var release, ready [2]int
+	if err := syscall.Pipe2(release[:], syscall.O_CLOEXEC); err != nil {
 		return fmt.Errorf("release pipe: %w", err)
 	}
-	// Everything the children touch is allocated here, before any fork:
-	// a child must not allocate, grow its stack, or meet the scheduler.
-	buf := make([]byte, 1)
-	allSignals := ^uint64(0)
-	// One thread forks, so every child is a copy of this thread only.
+	if err := syscall.Pipe2(ready[:], syscall.O_CLOEXEC); err != nil {
+		return fmt.Errorf("ready pipe: %w", err)
+	}
+	h := holders()
+	// Everything a holder touches is allocated here, before any fork: a
+	// holder must not allocate, grow its stack, or meet the scheduler.
+	type holderMem struct {
+		pids  []int32
+		info  unix.Siginfo
+		count [4]byte
+		buf   [1]byte
+		mask  uint64
+	}
+	mem := make([]holderMem, h)
+	// One thread forks, so every holder is a copy of this thread only.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	made := 0
-	var pids [batch]int
-	var ferr error
-	for made < n && ferr == nil {
-		k := 0
-		for ; k < batch && made+k < n; k++ {
-			pid, errno := forkOrphan(uintptr(p[0]), uintptr(p[1]), uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&allSignals)))
-			if errno != 0 {
-				ferr = fmt.Errorf("fork child %d: %w", made+k+1, errno)
-				break
-			}
-			pids[k] = int(pid)
+	var pids []int
+	for i := range mem {
+		k := n / h
+		if i < n%h {
+			k++
 		}
-		for _, pid := range pids[:k] {
-			var ws syscall.WaitStatus
-			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
-				return fmt.Errorf("reap child %d: %w", pid, err)
-			}
-			// A child that could not fork its grandchild exits 1.
-			if ws.Exited() && ws.ExitStatus() == 0 {
-				made++
-			} else if ferr == nil {
-				ferr = fmt.Errorf("child %d could not fork a grandchild", pid)
-			}
+		m := &mem[i]
+		m.pids = make([]int32, k)
+		m.mask = ^uint64(0)
+		pid, errno := forkHolder(m.pids, release[0], release[1], ready[1], &m.info, &m.count, &m.buf, &m.mask)
+		if errno != 0 {
+			return fmt.Errorf("fork holder %d: %w", i+1, errno)
 		}
-		runtime.KeepAlive(buf)
+		pids = append(pids, int(pid))
 	}
-	if ferr != nil {
-		fmt.Fprintf(os.Stderr, "benchapp storm: made %d of %d orphans: %v\n", made, n, ferr)
+	syscall.Close(ready[1])
+	made := 0
+	for range pids {
+		var c [4]byte
+		if _, err := readFull(ready[0], c[:]); err != nil {
+			return fmt.Errorf("holders' counts: %w", err)
+		}
+		made += int(binary.LittleEndian.Uint32(c[:]))
+	}
+	if made < n {
+		fmt.Fprintf(os.Stderr, "benchapp storm: made %d of %d orphans (fork failed; pid_max?)\n", made, n)
 	}
 	msg := [5]byte{'F'}
 	binary.LittleEndian.PutUint32(msg[1:], uint32(made))
 	if _, err := report.Write(msg[:]); err != nil {
 		return fmt.Errorf("report forked: %w", err)
 	}
-	var go1 [1]byte
-	if _, err := orders.Read(go1[:]); err != nil {
+	var order [1]byte
+	if _, err := orders.Read(order[:]); err != nil {
 		return fmt.Errorf("wait for release order: %w", err)
 	}
-	syscall.Close(p[1])
-	syscall.Close(p[0])
+	syscall.Close(release[1])
+	for _, pid := range pids {
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+			return fmt.Errorf("reap holder %d: %w", pid, err)
+		}
+	}
+	if _, err := report.Write([]byte{'E'}); err != nil {
+		return fmt.Errorf("report released: %w", err)
+	}
+	runtime.KeepAlive(mem)
 	waitEOF(orders)
-	runtime.KeepAlive(buf)
-	runtime.KeepAlive(&allSignals)
 	return nil
 }
 
-// forkOrphan forks a child that forks one grandchild and exits. The
-// grandchild closes the release pipe's write end (or it would never read
-// EOF), blocks reading the read end, and exits when that returns.
+// readFull reads len(b) bytes from fd.
+func readFull(fd int, b []byte) (int, error) {
+	got := 0
+	for got < len(b) {
+		k, err := syscall.Read(fd, b[got:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return got, err
+		}
+		if k == 0 {
+			return got, fmt.Errorf("EOF after %d bytes", got)
+		}
+		got += k
+	}
+	return got, nil
+}
+
+// forkHolder forks a holder: it forks len(pids) children that exit at
+// once, waits until each is a zombie (WNOWAIT: they stay unreaped),
+// writes how many it made to readyW, and blocks reading releaseR; when
+// that returns, it exits, and its zombies become pid 1's.
 //
-// Both new processes are copies of a Go program with one thread and
-// runtime state they must not touch, so past each clone only raw system
-// calls run, on the stack we already have (nosplit: no growth check that
-// could call into the runtime). They block every signal first so that no
-// Go signal handler ever runs in them. buf and mask point to memory the
-// parent allocated.
+// The holder is a copy of a Go program with one thread and runtime state
+// it must not touch, so past the clone only raw system calls run, on the
+// stack we already have (nosplit: no growth check that could call into the
+// runtime), and it blocks every signal first so that no Go signal handler
+// runs in it. Everything it writes to was allocated by the parent.
 //
 //go:nosplit
-func forkOrphan(releaseR, releaseW, buf, mask uintptr) (pid uintptr, errno syscall.Errno) {
+func forkHolder(pids []int32, releaseR, releaseW, readyW int, info *unix.Siginfo, count *[4]byte, buf *[1]byte, mask *uint64) (pid uintptr, errno syscall.Errno) {
 	r, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	if e != 0 || r != 0 {
 		return r, e
 	}
-	// The child.
-	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, mask, 0, 8, 0, 0)
-	r, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	if e != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 1, 0, 0)
+	// The holder.
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(mask)), 0, 8, 0, 0)
+	// Else the release pipe would never reach EOF.
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(releaseW), 0, 0)
+	made := 0
+	for made < len(pids) {
+		child, errno := spawnExiting()
+		if errno != 0 {
+			break
+		}
+		pids[made] = int32(child)
+		made++
 	}
-	if r != 0 {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+	for i := 0; i < made; i++ {
+		syscall.RawSyscall6(syscall.SYS_WAITID, unix.P_PID, uintptr(pids[i]), uintptr(unsafe.Pointer(info)), unix.WEXITED|unix.WNOWAIT, 0, 0)
 	}
-	// The grandchild.
-	syscall.RawSyscall(syscall.SYS_CLOSE, releaseW, 0, 0)
+	count[0], count[1], count[2], count[3] = byte(made), byte(made>>8), byte(made>>16), byte(made>>24)
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(readyW), uintptr(unsafe.Pointer(count)), 4)
 	for {
-		_, _, e = syscall.RawSyscall(syscall.SYS_READ, releaseR, buf, 1)
+		_, _, e = syscall.RawSyscall(syscall.SYS_READ, uintptr(releaseR), uintptr(unsafe.Pointer(buf)), 1)
 		if e != syscall.EINTR {
 			break
 		}
