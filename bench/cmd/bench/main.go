@@ -30,6 +30,12 @@ func main() {
 	out := flag.String("out", "bench", "directory for results.md and results.svg")
 	quick := flag.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "fewer samples (also BENCH_QUICK=1)")
 	only := flag.String("only", "", "comma-separated phases to run (codes,memory,signals,startup,storms); default all")
+	var also []initCmd
+	flag.Func("also", "`name=PATH[,VAR=VALUE...]`: measure one more tinyinit build (or environment) beside the others, for experiments; repeatable", func(v string) error {
+		c, err := parseAlso(v)
+		also = append(also, c)
+		return err
+	})
 	flag.Parse()
 	phases := map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
@@ -38,7 +44,7 @@ func main() {
 		}
 	}
 	want := func(phase string) bool { return len(phases) == 0 || phases[phase] }
-	if err := run(*tinyinit, *app, *out, *quick, want); err != nil {
+	if err := run(*tinyinit, *app, *out, *quick, want, also); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
@@ -46,7 +52,7 @@ func main() {
 
 // run measures every phase that want accepts and writes the report; a
 // phase left out shows as n/a, which is what experiments on one row need.
-func run(tinyinit, app, out string, quick bool, want func(string) bool) error {
+func run(tinyinit, app, out string, quick bool, want func(string) bool, also []initCmd) error {
 	tinyinit, err := filepath.Abs(tinyinit)
 	if err != nil {
 		return err
@@ -79,6 +85,7 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool) error {
 	if quick {
 		b.p = quickParams()
 	}
+	b.inits = append(b.inits, also...)
 	rep := harness.Report{Base: base, Machine: machine(quick)}
 	cpu0 := cpuUse()
 	began := time.Now()
@@ -178,6 +185,20 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool) error {
 	}
 	fmt.Print(md)
 	return nil
+}
+
+// parseAlso reads -also's "name=PATH[,VAR=VALUE...]".
+func parseAlso(v string) (initCmd, error) {
+	name, rest, ok := strings.Cut(v, "=")
+	parts := strings.Split(rest, ",")
+	if !ok || name == "" || parts[0] == "" {
+		return initCmd{}, fmt.Errorf("want name=PATH[,VAR=VALUE...], got %q", v)
+	}
+	path, err := filepath.Abs(parts[0])
+	if err != nil {
+		return initCmd{}, err
+	}
+	return initCmd{name: name, argv: []string{path, "--"}, env: parts[1:]}, nil
 }
 
 // notExecutable makes a file that exists but may not be executed.

@@ -26,9 +26,10 @@ type proc struct {
 	orders int // write end of the app's fd 4
 }
 
-// start runs argv as pid 1 of a new pid namespace. stderr is the
-// descriptor the init's stderr goes to; stdin and stdout are /dev/null.
-func start(argv []string, devnull, stderr int) (*proc, error) {
+// start runs argv as pid 1 of a new pid namespace, with extraEnv added to
+// initEnv. stderr is the descriptor the init's stderr goes to; stdin and
+// stdout are /dev/null.
+func start(argv, extraEnv []string, devnull, stderr int) (*proc, error) {
 	var rep, ord [2]int
 	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("report pipe: %w", err)
@@ -40,7 +41,7 @@ func start(argv []string, devnull, stderr int) (*proc, error) {
 	p := &proc{pidfd: -1, report: rep[0], orders: ord[1]}
 	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
 		Dir:   "/",
-		Env:   initEnv(),
+		Env:   append(initEnv(), extraEnv...),
 		Files: []uintptr{uintptr(devnull), uintptr(devnull), uintptr(stderr), uintptr(rep[1]), uintptr(ord[0])},
 		Sys: &syscall.SysProcAttr{
 			Cloneflags: syscall.CLONE_NEWPID,
@@ -69,16 +70,16 @@ func closeAll(fds ...int) {
 
 var errTimeout = errors.New("timed out")
 
-// readFull reads exactly len(b) bytes from fd within timeout.
+// readFull reads exactly len(b) bytes from fd within timeout; a zero
+// timeout takes only what is already there.
 func readFull(fd int, b []byte, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for got := 0; got < len(b); {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return errTimeout
-		}
+		// Round up: poll's milliseconds would otherwise turn a short
+		// wait into none.
+		ms := max(int((time.Until(deadline)+time.Millisecond-1)/time.Millisecond), 0)
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(pfd, int(left.Milliseconds())+1)
+		n, err := unix.Poll(pfd, ms)
 		if err == unix.EINTR {
 			continue
 		}
