@@ -31,7 +31,7 @@ func main() {
 	quick := flag.Bool("quick", os.Getenv("BENCH_QUICK") == "1", "fewer samples (also BENCH_QUICK=1)")
 	only := flag.String("only", "", "comma-separated phases to run (codes,memory,signals,startup,storms); default all")
 	var also []initCmd
-	flag.Func("also", "`name=PATH[,VAR=VALUE...]`: measure one more tinyinit build (or environment) beside the others, for experiments; repeatable", func(v string) error {
+	flag.Func("also", "`name=PATH [OPTION...][,VAR=VALUE...]`: measure one more tinyinit build, options or environment beside the others, for experiments; repeatable", func(v string) error {
 		c, err := parseAlso(v)
 		also = append(also, c)
 		return err
@@ -92,11 +92,11 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool, also []i
 
 	rows := map[string]*harness.Row{}
 	for _, c := range b.inits {
-		size, err := fileSize(c.argv[0])
+		size, dynamic, err := executable(c.argv[0])
 		if err != nil {
 			return err
 		}
-		rows[c.name] = &harness.Row{Name: c.name, Size: size}
+		rows[c.name] = &harness.Row{Name: c.name, Size: size, Dynamic: dynamic}
 	}
 
 	if want("codes") {
@@ -187,18 +187,20 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool, also []i
 	return nil
 }
 
-// parseAlso reads -also's "name=PATH[,VAR=VALUE...]".
+// parseAlso reads -also's "name=PATH [OPTION...][,VAR=VALUE...]".
 func parseAlso(v string) (initCmd, error) {
 	name, rest, ok := strings.Cut(v, "=")
 	parts := strings.Split(rest, ",")
-	if !ok || name == "" || parts[0] == "" {
-		return initCmd{}, fmt.Errorf("want name=PATH[,VAR=VALUE...], got %q", v)
+	argv := strings.Fields(parts[0])
+	if !ok || name == "" || len(argv) == 0 {
+		return initCmd{}, fmt.Errorf("want name=PATH [OPTION...][,VAR=VALUE...], got %q", v)
 	}
-	path, err := filepath.Abs(parts[0])
+	path, err := filepath.Abs(argv[0])
 	if err != nil {
 		return initCmd{}, err
 	}
-	return initCmd{name: name, argv: []string{path, "--"}, env: parts[1:]}, nil
+	argv[0] = path
+	return initCmd{name: name, argv: append(argv, "--"), env: parts[1:]}, nil
 }
 
 // notExecutable makes a file that exists but may not be executed.

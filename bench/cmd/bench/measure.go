@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -331,11 +332,23 @@ func (b *bench) codes(c initCmd, cases []codeCase) ([]harness.Code, error) {
 	return out, nil
 }
 
-// fileSize is the size of an executable, following symlinks.
-func fileSize(path string) (int64, error) {
+// executable returns the size of an executable, following symlinks, and
+// whether it is dynamically linked (has an interpreter), since then its
+// size leaves out the libraries it needs.
+func executable(path string) (size int64, dynamic bool, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return 0, fmt.Errorf("size of %s: %w", path, err)
+		return 0, false, fmt.Errorf("size of %s: %w", path, err)
 	}
-	return fi.Size(), nil
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			dynamic = true
+		}
+	}
+	return fi.Size(), dynamic, nil
 }
