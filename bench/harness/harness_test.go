@@ -47,6 +47,13 @@ func TestSummarizeDoesNotReorder(t *testing.T) {
 	}
 }
 
+func TestSummarizeNothingIsNA(t *testing.T) {
+	s := Summarize(nil)
+	if s.N != 0 || !math.IsNaN(s.P50) || fixed(s.P50, 0) != "n/a" {
+		t.Errorf("Summarize(nil) = %+v, want NaN points shown as n/a", s)
+	}
+}
+
 func TestRatio(t *testing.T) {
 	tests := []struct {
 		v, base float64

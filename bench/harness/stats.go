@@ -18,10 +18,13 @@ type Summary struct {
 	P10, P50, P90, P99, Max float64
 }
 
-// Summarize computes the summary of samples without changing them.
+// Summarize computes the summary of samples without changing them. With
+// no samples every point is NaN, which the report shows as "n/a" rather
+// than as a time of zero.
 func Summarize(samples []float64) Summary {
 	if len(samples) == 0 {
-		return Summary{}
+		nan := math.NaN()
+		return Summary{P10: nan, P50: nan, P90: nan, P99: nan, Max: nan}
 	}
 	s := append([]float64(nil), samples...)
 	sort.Float64s(s)

@@ -126,11 +126,13 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool, also []i
 
 	if want("signals") {
 		logf("signal round trip, %d signals each", b.p.signals)
+		sig, err := b.signals()
+		if err != nil {
+			return err
+		}
 		for _, c := range b.inits {
-			if rows[c.name].Signal, err = b.signals(c); err != nil {
-				return err
-			}
-			s := rows[c.name].Signal
+			s := sig[c.name]
+			rows[c.name].Signal = s
 			logf("signals %-20s p50 %.0f µs, p99 %.0f µs, lost %d", c.name, s.Micros.P50, s.Micros.P99, s.Lost)
 		}
 	}

@@ -236,65 +236,105 @@ func (b *bench) storms() (map[string][]harness.Storm, error) {
 	return out, nil
 }
 
+// sigRun is one init's signal measurement in progress.
+type sigRun struct {
+	c        initCmd
+	p        *proc
+	s        harness.Signal
+	us       []float64
+	streak   int
+	gaveUp   bool
+	toWarmUp int
+}
+
 // signals measures the round trip of SIGUSR1 sent to pid 1 from the host
-// until the app's acknowledgement arrives, one signal at a time.
-func (b *bench) signals(c initCmd) (harness.Signal, error) {
-	s := harness.Signal{Sent: b.p.signals}
-	p, err := start(c.with(b.app, "ack"), c.env, b.devnull, 2)
-	if err != nil {
-		return s, err
+// until the app's acknowledgement arrives, one signal at a time. Every
+// init runs at once, idle but for the signals it is sent, and they take
+// turns in chunks, rotated each round, so that the machine's drift over
+// the phase lands on all of them alike.
+func (b *bench) signals() (map[string]harness.Signal, error) {
+	const chunks, warmup = 20, 50
+	var runs []*sigRun
+	defer func() {
+		for _, r := range runs {
+			_, _ = r.p.finish(10 * time.Second)
+		}
+	}()
+	for _, c := range b.inits {
+		p, err := start(c.with(b.app, "ack"), c.env, b.devnull, 2)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, &sigRun{c: c, p: p, s: harness.Signal{Sent: b.p.signals}, toWarmUp: warmup})
+		if err := p.expect('R', 10*time.Second); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
 	}
-	defer p.finish(10 * time.Second)
-	if err := p.expect('R', 10*time.Second); err != nil {
-		return s, fmt.Errorf("%s: %w", c.name, err)
+	per := (b.p.signals + chunks - 1) / chunks
+	for round := 0; round < chunks; round++ {
+		n := min(per, b.p.signals-round*per)
+		for _, r := range rotated(runs, round) {
+			if err := b.signalChunk(r, n); err != nil {
+				return nil, err
+			}
+		}
 	}
-	const warmup, giveUpAfter = 50, 10
-	var us []float64
-	streak := 0
+	out := map[string]harness.Signal{}
+	time.Sleep(100 * time.Millisecond)
+	for _, r := range runs {
+		var ack [1]byte
+		for readFull(r.p.report, ack[:], 0) == nil {
+			r.s.Lost--
+		}
+		r.s.Lost = max(r.s.Lost, 0)
+		r.s.Micros = harness.Summarize(r.us)
+		out[r.c.name] = r.s
+	}
+	return out, nil
+}
+
+// signalChunk sends r's init n measured signals (after its warm-up).
+func (b *bench) signalChunk(r *sigRun, n int) error {
+	const giveUpAfter = 10
 	var ack [1]byte
-	for i := 0; i < warmup+b.p.signals; i++ {
+	for i := 0; i < n; {
+		if r.gaveUp {
+			r.s.Lost += n - i
+			return nil
+		}
 		// An acknowledgement that came after its second was up is a
 		// late signal, not a lost one: take it back.
-		for readFull(p.report, ack[:], 0) == nil {
-			s.Lost--
+		for readFull(r.p.report, ack[:], 0) == nil {
+			r.s.Lost--
 		}
 		t0 := time.Now()
-		if err := unix.Kill(p.pid, unix.SIGUSR1); err != nil {
-			return s, fmt.Errorf("%s: signal pid 1: %w", c.name, err)
+		if err := unix.Kill(r.p.pid, unix.SIGUSR1); err != nil {
+			return fmt.Errorf("%s: signal pid 1: %w", r.c.name, err)
 		}
-		err := readFull(p.report, ack[:], time.Second)
+		err := readFull(r.p.report, ack[:], time.Second)
 		d := time.Since(t0)
-		switch {
-		case err == errTimeout:
-			if i >= warmup {
-				s.Lost++
-			}
-			// An init that drops signals would otherwise cost a second
-			// per signal: after a run of losses, count the rest as lost.
-			if streak++; streak == giveUpAfter {
-				rest := warmup + b.p.signals - max(i+1, warmup)
-				s.Lost += rest
-				b.log("signals %s: %d lost in a row, counting the remaining %d as lost", c.name, giveUpAfter, rest)
-				i = warmup + b.p.signals
-			}
-			continue
-		case err != nil:
-			return s, fmt.Errorf("%s: acknowledgement: %w", c.name, err)
-		case i >= warmup:
-			us = append(us, float64(d)/float64(time.Microsecond))
+		if err != nil && err != errTimeout {
+			return fmt.Errorf("%s: acknowledgement: %w", r.c.name, err)
 		}
-		streak = 0
+		if r.toWarmUp > 0 {
+			r.toWarmUp--
+			continue
+		}
+		i++
+		if err == nil {
+			r.us = append(r.us, float64(d)/float64(time.Microsecond))
+			r.streak = 0
+			continue
+		}
+		r.s.Lost++
+		// An init that drops signals would otherwise cost a second per
+		// signal: after a run of losses, count the rest as lost.
+		if r.streak++; r.streak == giveUpAfter {
+			r.gaveUp = true
+			b.log("signals %s: %d lost in a row, counting the rest as lost", r.c.name, giveUpAfter)
+		}
 	}
-	time.Sleep(100 * time.Millisecond)
-	for readFull(p.report, ack[:], 0) == nil {
-		s.Lost--
-	}
-	s.Lost = max(s.Lost, 0)
-	s.Micros = harness.Summarize(us)
-	if _, err := p.finish(10 * time.Second); err != nil {
-		return s, fmt.Errorf("%s: %w", c.name, err)
-	}
-	return s, nil
+	return nil
 }
 
 // codeCase is one correctness case: an app and the code Docker users
