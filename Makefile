@@ -45,5 +45,10 @@ bench: deps build bin/bench bin/benchapp
 bin/bench bin/benchapp: $(BENCH_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./bench/cmd/$(notdir $@)
 
+# Reference programs for the lean experiments (bench/LEAN.md), stripped
+# like tinyinit so that sizes compare.
+bin/goinit bin/rawshim: $(BENCH_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '-s -w' -o $@ ./bench/lean/$(notdir $@)
+
 clean:
 	rm -rf bin
