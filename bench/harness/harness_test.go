@@ -73,8 +73,8 @@ func TestRatio(t *testing.T) {
 
 func TestMedianStormKeepsWorstLeft(t *testing.T) {
 	got := MedianStorm([]Storm{{Millis: 30}, {Millis: 10, Left: 2}, {Millis: 20}})
-	if got.Millis != 20 || got.Left != 2 {
-		t.Errorf("MedianStorm = %+v, want 20 ms and 2 left", got)
+	if got.Millis != 20 || got.Left != 2 || got.Min != 10 || got.Max != 30 || got.Runs != 3 {
+		t.Errorf("MedianStorm = %+v, want 20 ms (10-30) over 3 runs and 2 left", got)
 	}
 }
 

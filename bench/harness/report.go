@@ -44,7 +44,9 @@ type Memory struct {
 // zombies were still there when the harness stopped waiting.
 type Storm struct {
 	Orphans, Forked int
-	Millis          float64
+	Millis          float64 // median over Runs
+	Min, Max        float64 // the spread of the runs, ms
+	Runs            int
 	Left            int
 	TimedOut        bool
 }
@@ -211,7 +213,7 @@ func (r Report) Markdown() string {
 		"hide the inits' reaping behind it.\n\n")
 	header := []string{"init"}
 	for _, n := range sizes {
-		header = append(header, count(n)+": forked", "ms to zero zombies", "×", "zombies left")
+		header = append(header, count(n)+": forked", "ms to zero zombies, median (min–max)", "×", "zombies left")
 	}
 	stt := Table{Header: header}
 	for _, row := range r.Rows {
@@ -219,6 +221,9 @@ func (r Report) Markdown() string {
 		for _, n := range sizes {
 			s, bs := row.stormFor(n), base.stormFor(n)
 			ms := fixed(s.Millis, 1)
+			if s.Runs > 1 {
+				ms += " (" + fixed(s.Min, 0) + "–" + fixed(s.Max, 0) + ")"
+			}
 			if s.TimedOut {
 				ms = "> " + ms + " (timed out)"
 			}

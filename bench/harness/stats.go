@@ -89,6 +89,7 @@ func MedianStorm(runs []Storm) Storm {
 	s := append([]Storm(nil), runs...)
 	sort.Slice(s, func(i, j int) bool { return s[i].Millis < s[j].Millis })
 	m := s[(len(s)-1)/2]
+	m.Runs, m.Min, m.Max = len(s), s[0].Millis, s[len(s)-1].Millis
 	for _, r := range runs {
 		m.Left = max(m.Left, r.Left)
 		m.TimedOut = m.TimedOut || r.TimedOut

@@ -46,7 +46,7 @@ type stormSize struct{ orphans, runs int }
 
 func fullParams() params {
 	return params{startupRounds: 400, warmupRounds: 5, memRuns: 5,
-		storms: []stormSize{{10000, 5}, {50000, 3}}, signals: 10000}
+		storms: []stormSize{{10000, 7}, {50000, 3}}, signals: 10000}
 }
 
 func quickParams() params {
@@ -201,9 +201,11 @@ func (b *bench) storm(c initCmd, n int) (harness.Storm, error) {
 			s.TimedOut = true
 			break
 		}
-		// Poll often enough for millisecond resolution, but sleep
-		// between reads: the harness shares two CPUs with the init.
-		time.Sleep(500 * time.Microsecond)
+		// Each read of the children list walks all of them in the
+		// kernel, competing with the init for its locks and the two
+		// CPUs; so poll less often the more there are: about 1% of
+		// the expected time (10 µs an orphan), at least every 0.5 ms.
+		time.Sleep(max(500*time.Microsecond, time.Duration(n)*100*time.Nanosecond))
 	}
 	s.Millis = float64(time.Since(t0)) / float64(time.Millisecond)
 	s.Left = zombies(p.pid)
