@@ -57,7 +57,7 @@ func (r Report) SVG() string {
 	}
 	rows := (len(p) + columns - 1) / columns
 	w := columns*panelW + 2*chartPad
-	h := rows*panelH + 2*chartPad + 30
+	h := rows*panelH + 2*chartPad + 40
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
@@ -67,6 +67,16 @@ func (r Report) SVG() string {
 		x := chartPad + (i%columns)*panelW
 		y := chartPad + 30 + (i/columns)*panelH
 		pn.render(&b, x, y, names)
+	}
+	foot := []string{fmt.Sprintf("%d CPUs, %s, Linux %s. Each init as pid 1 of a new pid namespace, one interleaved run; all numbers in bench/results.md.",
+		r.Machine.CPUs, r.Machine.CPU, r.Machine.Kernel)}
+	for _, row := range r.Rows {
+		if row.Dynamic {
+			foot = append(foot, row.Name+" is dynamically linked: its size and PSS leave out the C library.")
+		}
+	}
+	for i, line := range foot {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#555">%s</text>`+"\n", chartPad, h-26+i*13, html.EscapeString(line))
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
