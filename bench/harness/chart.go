@@ -39,7 +39,7 @@ func (r Report) SVG() string {
 	}
 	var names []string
 	p := []panel{
-		{title: "start-up + tear-down over bare /bin/true, p50", unit: "ms", prec: 2},
+		{title: "start-up + tear-down, CPU time over bare /bin/true, p50", unit: "ms", prec: 2},
 		{title: "signal round trip, p50", unit: "µs", prec: 0},
 		{title: "RSS of init (+ shim) while app sleeps", unit: "MiB", prec: 2},
 		{title: "PSS of init (+ shim) while app sleeps", unit: "MiB", prec: 2},
@@ -48,7 +48,7 @@ func (r Report) SVG() string {
 	}
 	for _, row := range r.Rows {
 		names = append(names, row.Name)
-		p[0].values = append(p[0].values, r.Overhead(row))
+		p[0].values = append(p[0].values, r.CPUOverhead(row))
 		p[1].values = append(p[1].values, row.Signal.Micros.P50)
 		p[2].values = append(p[2].values, row.Mem.RSS/(1<<20))
 		p[3].values = append(p[3].values, row.Mem.PSS/(1<<20))

@@ -103,7 +103,7 @@ func TestTableMarkdown(t *testing.T) {
 func sampleReport() Report {
 	row := func(name string, size int64, p50, rss, sig, storm float64, notFound int) Row {
 		return Row{Name: name, Size: size,
-			Startup: Summary{N: 10, P10: p50 - 1, P50: p50, P90: p50 + 1},
+			Startup: Startup{Wall: Summary{N: 10, P10: p50 - 1, P50: p50, P90: p50 + 1}, CPU: Summary{N: 10, P50: p50 / 2}},
 			Mem:     Memory{Procs: 1, Threads: 1, RSS: rss, PSS: rss / 2},
 			Storms:  []Storm{{Orphans: 10000, Forked: 10000, Millis: storm}},
 			Signal:  Signal{Sent: 100, Micros: Summary{N: 100, P50: sig, P99: 2 * sig, Max: 3 * sig}},
@@ -113,7 +113,7 @@ func sampleReport() Report {
 	return Report{
 		Machine: Machine{CPUs: 2, Kernel: "6.1", CPU: "Test CPU", Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)},
 		Base:    "tini-static",
-		Bare:    Summary{N: 10, P50: 1},
+		Bare:    Startup{Wall: Summary{N: 10, P50: 1}, CPU: Summary{N: 10, P50: 0.5}},
 		Rows: []Row{
 			row("tinyinit", 2<<20, 3, 2<<20, 100, 50, 127),
 			row("tini-static", 1<<20, 2, 1<<20, 50, 100, 127),
@@ -128,8 +128,9 @@ func TestReportMarkdown(t *testing.T) {
 		"- date: 2026-01-02 03:04 UTC",
 		"- machine: 2 CPUs, Test CPU, Linux 6.1",
 		// tinyinit: 2 MiB (2×), 3-1=2 ms over bare against tini's 1 ms
-		// (2×), signal 100 µs (2×), storm 50 ms (0.5×), codes all right.
-		"| tinyinit | 2.00 | 2.00× | 2.00 | 2.00× | 2.00 | 2.00× | 1.00 | 2.00× | 100 | 2.00× | 50.0 | 0.50× | 0 | 0 | 2/2 |",
+		// (2×), CPU 1.5-0.5=1 ms against tini's 0.5 (2×), signal 100 µs
+		// (2×), storm 50 ms (0.5×), codes all right.
+		"| tinyinit | 2.00 | 2.00× | 2.00 | 2.00× | 1.00 | 2.00× | 2.00 | 2.00× | 1.00 | 2.00× | 100 | 2.00× | 50.0 | 0.50× | 0 | 0 | 2/2 |",
 		"| tini-static | 1.00 | 1.00× |",
 		"| catatonit |",
 		"| 1 ✗ |",

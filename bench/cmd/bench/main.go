@@ -146,7 +146,7 @@ func run(tinyinit, app, out string, quick bool, want func(string) bool, also []i
 		rep.Bare = bare
 		for name, s := range st {
 			rows[name].Startup = s
-			logf("start-up %-20s p50 %.2f ms (bare %.2f ms)", name, s.P50, bare.P50)
+			logf("start-up %-20s p50 %.2f ms, CPU %.2f ms (bare %.2f ms, CPU %.2f ms)", name, s.Wall.P50, s.CPU.P50, bare.Wall.P50, bare.CPU.P50)
 		}
 	}
 

@@ -24,6 +24,10 @@ type proc struct {
 	pidfd  int // to wait with a timeout and kill without a pid-reuse race
 	report int // read end of the app's fd 3
 	orders int // write end of the app's fd 4
+	// cpu is the user+system time of the init and every process it
+	// reaped (the kernel adds a reaped child's time to its reaper's),
+	// known once wait returns.
+	cpu time.Duration
 }
 
 // start runs argv as pid 1 of a new pid namespace, with extraEnv added to
@@ -135,8 +139,9 @@ func (p *proc) wait(timeout time.Duration) (int, error) {
 		break
 	}
 	var ws unix.WaitStatus
+	var ru unix.Rusage
 	for {
-		_, err := unix.Wait4(p.pid, &ws, 0, nil)
+		_, err := unix.Wait4(p.pid, &ws, 0, &ru)
 		if err == unix.EINTR {
 			continue
 		}
@@ -145,6 +150,7 @@ func (p *proc) wait(timeout time.Duration) (int, error) {
 		}
 		break
 	}
+	p.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	if timedOut {
 		return 0, fmt.Errorf("init %d did not exit within %v: killed", p.pid, timeout)
 	}
