@@ -39,7 +39,7 @@ func (r Report) SVG() string {
 	}
 	var names []string
 	p := []panel{
-		{title: "start-up + tear-down, CPU time over bare /bin/true, p50", unit: "ms", prec: 2},
+		{title: "start-up + tear-down: CPU over bare, p50", unit: "ms", prec: 2},
 		{title: "signal round trip, p50", unit: "µs", prec: 0},
 		{title: "RSS of init (+ shim) while app sleeps", unit: "MiB", prec: 2},
 		{title: "PSS of init (+ shim) while app sleeps", unit: "MiB", prec: 2},
