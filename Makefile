@@ -20,7 +20,7 @@ PRELOAD_FLAGS := -Os -fPIC -shared -nostdlib -fno-stack-protector \
 	-fno-tree-loop-distribute-patterns -U_FORTIFY_SOURCE -Wall -Wextra -Werror \
 	-s -Wl,-z,noseparate-code -Wl,--build-id=none
 
-.PHONY: demo build preload install test unit integration oci deps lint clean
+.PHONY: demo build preload install test unit integration oci deps lint clean bench
 
 build: bin/tinyinit
 
@@ -53,12 +53,28 @@ lint:
 	$(shell $(GO) env GOPATH)/bin/staticcheck ./...
 
 test: deps build preload lint
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/...
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/... ./bench/...
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
 
 # The runc suite alone (it also runs in "make test").
 oci: deps build preload
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 10m -v ./integration/oci/
+
+# The benchmark: tinyinit against tini, dumb-init and catatonit (installed
+# by deps), as root. Writes bench/results.md and bench/results.svg;
+# BENCH_QUICK=1 takes far fewer samples.
+BENCH_SOURCES := $(shell find bench -name '*.go' -not -name '*_test.go')
+
+bench: deps build bin/bench bin/benchapp
+	./bin/bench -tinyinit bin/tinyinit -app bin/benchapp -out bench
+
+bin/bench bin/benchapp: $(BENCH_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -o $@ ./bench/cmd/$(notdir $@)
+
+# Reference programs for the lean experiments (bench/LEAN.md), stripped
+# like tinyinit so that sizes compare.
+bin/goinit bin/rawshim: $(BENCH_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '-s -w' -o $@ ./bench/lean/$(notdir $@)
 
 clean:
 	rm -rf bin
