@@ -297,3 +297,18 @@ func TestShimKilled(t *testing.T) {
 		t.Fatalf("stderr %q, want the shim-lost line", msg)
 	}
 }
+
+// Regression: not pid 1, in a pid namespace whose /proc is the host's,
+// the sweep once matched namespace pids against host /proc entries and
+// SIGKILLed tinyinit's own threads (exit 137 after 2 s). Without a /proc of
+// its own namespace tinyinit must not signal anything it finds there.
+func TestSubreaperWithForeignProc(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare not installed")
+	}
+	cmd := exec.Command("unshare", "--pid", "--fork", "/bin/sh", "-c", bins.tinyinit+" -- "+bins.fixture+" exit 0; echo tinyinit=$?")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "tinyinit=0") {
+		t.Fatalf("err %v, output %q; want tinyinit=0", err, out)
+	}
+}

@@ -69,7 +69,7 @@ func TestSweepDescendants(t *testing.T) {
 	if n := r.Sweep(5 * time.Second); n != 1 {
 		t.Fatalf("Sweep found %d descendants, want the orphaned sleep", n)
 	}
-	if left := (descendants{self: os.Getpid()}).count(); left != 0 {
+	if left := (descendants{self: os.Getpid(), visible: true}).count(); left != 0 {
 		t.Fatalf("%d descendants left after Sweep", left)
 	}
 }

@@ -30,7 +30,7 @@ const killWait = 2 * time.Second
 func (r *Reaper) Sweep(bound time.Duration) int {
 	var t target = namespace{}
 	if os.Getpid() != 1 {
-		t = descendants{self: os.Getpid()}
+		t = descendants{self: os.Getpid(), visible: procIsOurs()}
 	}
 	left := t.count()
 	if left == 0 {
@@ -85,8 +85,20 @@ func (namespace) count() int {
 
 func (namespace) signal(sig unix.Signal) { _ = unix.Kill(-1, sig) }
 
-// descendants is every process below self in the process tree.
-type descendants struct{ self int }
+// descendants is every process below self in the process tree. Without a
+// /proc of our own pid namespace (unshare --pid without --mount-proc) the
+// pids there are another namespace's: matching them against ours would
+// signal strangers, even our own threads, so nothing is visible then.
+type descendants struct {
+	self    int
+	visible bool
+}
+
+// procIsOurs reports whether /proc shows pids as our namespace numbers them.
+func procIsOurs() bool {
+	link, err := os.Readlink("/proc/self")
+	return err == nil && link == strconv.Itoa(os.Getpid())
+}
 
 func (d descendants) count() int { return len(d.list()) }
 
@@ -97,6 +109,9 @@ func (d descendants) signal(sig unix.Signal) {
 }
 
 func (d descendants) list() []int {
+	if !d.visible {
+		return nil
+	}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
