@@ -197,11 +197,11 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 func (s *Supervisor) escalate() {
 	if s.appPid == 0 {
 		// Still starting: the shim is all there is to stop.
-		fmt.Fprintf(os.Stderr, "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
 		_ = unix.Kill(s.pid, unix.SIGKILL)
 		return
 	}
-	fmt.Fprintf(os.Stderr, "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
 	_ = unix.Kill(-s.appPid, unix.SIGKILL)
 	_ = unix.Kill(s.appPid, unix.SIGKILL)
 }
@@ -215,7 +215,7 @@ func (s *Supervisor) lost() Result {
 		_ = unix.Kill(s.appPid, unix.SIGKILL)
 		what = "killed app " + strconv.Itoa(s.appPid) + " and its process group"
 	}
-	fmt.Fprintf(os.Stderr, "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
 	return Result{Code: CodeInternal, Lost: true}
 }
 
@@ -223,7 +223,7 @@ func (s *Supervisor) lost() Result {
 func (s *Supervisor) appStatus() unix.WaitStatus {
 	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
 	if err := unix.IoctlPidfdInfo(s.pidfd, &info); err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
-		fmt.Fprintf(os.Stderr, "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
 		return reaper.ExitedStatus(CodeInternal)
 	}
 	unix.Close(s.pidfd)
@@ -247,7 +247,7 @@ func (s *Supervisor) deliver(sig unix.Signal) {
 	}
 	to := s.o.Map.Translate(sig)
 	if s.o.Verbose {
-		fmt.Fprintf(os.Stderr, "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
 	}
 	_ = signals.Deliver(s.appPid, to, s.o.Group)
 }

@@ -103,7 +103,7 @@ func parseShimArgs(args []string, env []string) (Options, error) {
 func Serve(args []string) int {
 	fd, err := strconv.Atoi(os.Getenv(shimFDEnv))
 	if err != nil || fd < 3 {
-		fmt.Fprintf(os.Stderr, "tinyinit: shim: bad %s\n", shimFDEnv)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: shim: bad %s\n", shimFDEnv)
 		return CodeInternal
 	}
 	// The app must not inherit init's pipe, or init would not see EOF when
@@ -118,20 +118,20 @@ func Serve(args []string) int {
 
 	o, err := parseShimArgs(args, os.Environ())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "tinyinit: %v\n", err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
 		_ = writeMessage(report, message{msgExited, uint32(reaper.ExitedStatus(CodeInternal))})
 		return CodeInternal
 	}
 	pid, err := startApp(o.App, nil)
 	if err != nil {
 		code := exitCodeOf(err)
-		fmt.Fprintf(os.Stderr, "tinyinit: %v\n", err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
 		_ = writeMessage(report, message{msgExited, uint32(reaper.ExitedStatus(code))})
 		return code
 	}
 	_ = writeMessage(report, message{msgStarted, uint32(pid)})
 	if o.Verbose {
-		fmt.Fprintf(os.Stderr, "tinyinit: shim %d started app %d: %s\n", os.Getpid(), pid, strings.Join(o.App.Argv, " "))
+		fmt.Fprintf(signals.Stderr(), "tinyinit: shim %d started app %d: %s\n", os.Getpid(), pid, strings.Join(o.App.Argv, " "))
 	}
 
 	exited := make(chan struct{})
@@ -145,7 +145,7 @@ func Serve(args []string) int {
 			sig := s.(unix.Signal)
 			to := o.Map.Translate(sig)
 			if o.Verbose {
-				fmt.Fprintf(os.Stderr, "tinyinit: shim: %s -> %s to app %d\n", signals.Name(sig), targetName(to), pid)
+				fmt.Fprintf(signals.Stderr(), "tinyinit: shim: %s -> %s to app %d\n", signals.Name(sig), targetName(to), pid)
 			}
 			_ = signals.Deliver(pid, to, o.Group)
 		case <-exited:
