@@ -475,16 +475,40 @@ func TestStoppedAppGetsStopSignal(t *testing.T) {
 			if err := syscall.Kill(app, syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
-			if !waitFor(5*time.Second, func() bool { p, ok := readProc(app); return ok && p.state == 'T' }) {
+			// Stopped means every thread: the kernel reports the stop to
+			// the parent only once the last of the app's threads stops.
+			if !waitFor(5*time.Second, func() bool { return allStopped(app) }) {
 				t.Fatal("the app did not stop")
 			}
 			r.signal(syscall.SIGTERM)
-			r.expect(want, 5*time.Second)
+			// The app sees the SIGCONT (18) that resumed it, before or
+			// after the stop signal.
+			for got := r.next(5 * time.Second); got != want; got = r.next(5 * time.Second) {
+				if got != "18" {
+					t.Fatalf("the app saw signal %s, want %s and SIGCONT", got, want)
+				}
+			}
 			if code := r.wait(5 * time.Second); code != 0 {
 				t.Fatalf("exit code %d; stderr: %q", code, r.stderr)
 			}
 		})
 	}
+}
+
+// allStopped reports whether every thread of pid is stopped.
+func allStopped(pid int) bool {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", pid, task.Name()))
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
 
 // appPid finds the app: pid 1's child with --no-shim, else the shim's.

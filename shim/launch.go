@@ -250,6 +250,39 @@ func (s *Supervisor) deliver(sig unix.Signal) {
 		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
 	}
 	_ = signals.Deliver(s.appPid, to, s.o.Group)
+	if slices.Contains(s.o.StopSignals, sig) {
+		resume(s.appPid, to, s.o.Group)
+	}
+}
+
+// resume follows a stop signal with SIGCONT when the app is stopped
+// (SIGSTOP from outside, Ctrl-Z), to the same target (the app, or its group
+// with -g), as the final sweep does: a stopped app cannot act on TERM until
+// it runs again, and would hold the container until the runtime's SIGKILL.
+// Only a stopped app gets it, so an app that handles SIGCONT sees one only
+// when it really was resumed. The caller is the app's parent, the one
+// process that can ask the kernel whether it is stopped (/proc may be
+// another pid namespace's). A stop signal mapped to none needs none.
+func resume(app int, delivered unix.Signal, group bool) {
+	if delivered == signals.Drop || !stopped(app) {
+		return
+	}
+	_ = signals.Deliver(app, unix.SIGCONT, group)
+}
+
+// stopped reports whether the caller's child pid is stopped, without
+// consuming the report (WNOWAIT): nobody else waits for stops, so the
+// kernel keeps it reportable for as long as the child stays stopped.
+func stopped(pid int) bool {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WSTOPPED|unix.WNOHANG|unix.WNOWAIT, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		// With WNOHANG and nothing to report the kernel leaves info zero.
+		return err == nil && info.Signo != 0
+	}
 }
 
 // Describe says, for -v, what was started.
