@@ -122,7 +122,7 @@ func (s *Supervisor) launchShim() error {
 	})
 	if err != nil {
 		rd.Close()
-		return &StartError{Prog: exe, Code: CodeInternal, Err: fmt.Errorf("start shim: %w", err)}
+		return &StartError{Prog: exe, Code: CodeInternal, Err: err, Shim: true}
 	}
 	s.pid, s.gone = pid, gone
 	s.msgs = make(chan message, 2)
