@@ -3,10 +3,13 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -558,4 +561,167 @@ func TestFaultSignalsFromKill(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Arguments and environment close to the kernel's limit for one exec
+// (ARG_MAX: a quarter of the stack limit, 2 MiB by default), with bytes
+// that are not UTF-8, reach the app byte for byte, through init and the
+// shim or without the shim: tinyinit passes them on, it never decodes them.
+func TestHugeAndNonUTF8ArgsAndEnv(t *testing.T) {
+	var stack syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &stack); err != nil {
+		t.Fatal(err)
+	}
+	limit := min(stack.Cur/4, 6<<20) // the kernel's rule (fs/exec.c)
+	// What the test's own environment and the paths take, plus headroom
+	// for tinyinit's own additions (the shim's pipe variable).
+	used := len(bins.tinyinit) + len(bins.fixture) + 64<<10
+	for _, kv := range os.Environ() {
+		used += len(kv) + 1 + 8
+	}
+	budget := int(limit) - used
+	if budget < 1<<20 {
+		t.Skipf("ARG_MAX is only %d bytes", limit)
+	}
+	// Strings of up to 128 KiB (MAX_ARG_STRLEN), every byte value but NUL,
+	// so most are not valid UTF-8.
+	chunk := make([]byte, 100<<10)
+	for i := range chunk {
+		chunk[i] = byte(1 + i%255)
+	}
+	args := []string{"", "caf\xe9", "\xff\xfe\x80", "é", "--", "-v"}
+	var env []string
+	env = append(env, "HARD_BAD=\xff\x80value", "HARD_EMPTY=", "HARD_EQ==\xc3\x28")
+	for n := 0; budget > len(chunk)+16; n++ {
+		if n%2 == 0 {
+			args = append(args, string(chunk))
+		} else {
+			env = append(env, fmt.Sprintf("HARD_%d=%s", n, chunk))
+		}
+		budget -= len(chunk) + 16
+	}
+	total := 0
+	for _, s := range append(append([]string{}, args...), env...) {
+		total += len(s) + 1
+	}
+	wantEnv := append([]string{}, env...)
+	sort.Strings(wantEnv)
+	want := []string{
+		fmt.Sprintf("args %d %x", len(args), digestOf(args)),
+		fmt.Sprintf("env %d %x", len(env), digestOf(wantEnv)),
+	}
+	t.Logf("%d arguments and %d variables, %d bytes of %d (ARG_MAX)", len(args), len(env), total, limit)
+	for _, mode := range [][]string{nil, {"--no-shim"}} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			r := startEnv(t, env, append(append(mode, "--", "FIXTURE", "args"), args...)...)
+			r.expect(want[0], 10*time.Second)
+			r.expect(want[1], 10*time.Second)
+			if code := r.wait(10 * time.Second); code != 0 {
+				t.Fatalf("exit code %d; stderr: %.300q", code, r.stderr)
+			}
+		})
+	}
+}
+
+// digestOf is the fixture's digest: each string's bytes, then a NUL.
+func digestOf(list []string) []byte {
+	h := sha256.New()
+	for _, s := range list {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
+}
+
+// A config file of 100 MB is refused like one of 2 MB (TestBadInput): one
+// line, exit 2, nothing started, and no more memory than a small config
+// takes, since the reader stops after 1 MiB. The figure is VmHWM, the
+// kernel's high-water mark of tinyinit's resident memory, read while
+// tinyinit is held at its exit by ptrace (ru_maxrss would not do: Go starts
+// children with vfork, so it also counts the test binary's own pages).
+func TestHugeConfigBoundedMemory(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "huge.toml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: reads return zeros, costing the disk nothing.
+	if err := f.Truncate(100 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	small := writeConfig(t, "grace = \"1s\"\n")
+	hugeHWM, code := peakAtExit(t, bins.tinyinit, "-c", big, "--check", "--", "x")
+	if code != 2 {
+		t.Fatalf("100 MB config: exit code %d, want 2", code)
+	}
+	smallHWM, code := peakAtExit(t, bins.tinyinit, "-c", small, "--check", "--", "x")
+	if code != 0 {
+		t.Fatalf("small config: exit code %d, want 0", code)
+	}
+	t.Logf("VmHWM: %d KiB with a 100 MB config, %d KiB with a small one", hugeHWM, smallHWM)
+	if hugeHWM > 20<<10 {
+		t.Fatalf("VmHWM %d KiB with a 100 MB config, want under 20 MiB", hugeHWM)
+	}
+}
+
+// peakAtExit runs argv under ptrace, stops it as it exits (while its memory
+// is still there), and returns its VmHWM in KiB and its exit code.
+func peakAtExit(t *testing.T, argv ...string) (int, int) {
+	t.Helper()
+	// ptrace requests must come from the thread that is the tracer.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, null.Fd(), 2},
+		Sys:   &syscall.SysProcAttr{Ptrace: true, Cloneflags: syscall.CLONE_NEWPID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws syscall.WaitStatus
+	wait := func() {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait() // stopped after exec
+	if err := syscall.PtraceSetOptions(pid, syscall.PTRACE_O_TRACEEXIT); err != nil {
+		t.Fatal(err)
+	}
+	hwm, pass := -1, 0
+	for {
+		if err := syscall.PtraceCont(pid, pass); err != nil {
+			t.Fatal(err)
+		}
+		wait()
+		pass = 0
+		if ws.Stopped() && ws.StopSignal() != syscall.SIGTRAP {
+			pass = int(ws.StopSignal()) // a signal for it: deliver it
+		}
+		if ws.Exited() || ws.Signaled() {
+			break
+		}
+		if ws.Stopped() && ws.TrapCause() == syscall.PTRACE_EVENT_EXIT {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					fmt.Sscanf(strings.TrimSpace(v), "%d", &hwm)
+				}
+			}
+		}
+	}
+	if hwm < 0 {
+		t.Fatal("no exit stop: VmHWM not read")
+	}
+	return hwm, ws.ExitStatus()
 }
