@@ -27,15 +27,25 @@ type StartError struct {
 	Prog string
 	Code int
 	Err  error
+	Shim bool // the shim, not the app, could not be started
 }
 
 func (e *StartError) Error() string {
 	what := e.Err.Error()
-	switch e.Code {
-	case CodeNotFound:
+	switch {
+	case e.Code == CodeNotFound:
 		what = "not found"
-	case CodeNotExecutable:
+	case e.Code == CodeNotExecutable:
 		what = "not executable: " + what
+	case errors.Is(e.Err, unix.EAGAIN):
+		// fork fails with EAGAIN, which names no file, when the user's
+		// RLIMIT_NPROC or the container's pids limit is reached: say
+		// which limit to look at, since "resource temporarily
+		// unavailable" alone sends people looking at memory.
+		what = "cannot fork: " + what + " (the process limit is reached: RLIMIT_NPROC, or the container's pids limit)"
+	}
+	if e.Shim {
+		return "start shim: " + what
 	}
 	return fmt.Sprintf("exec %q: %s", e.Prog, what)
 }

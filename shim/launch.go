@@ -138,7 +138,7 @@ func (s *Supervisor) launchShim() error {
 	})
 	if err != nil {
 		rd.Close()
-		return &StartError{Prog: exe, Code: CodeInternal, Err: fmt.Errorf("start shim: %w", err)}
+		return &StartError{Prog: exe, Code: CodeInternal, Err: err, Shim: true}
 	}
 	s.pid, s.gone = pid, gone
 	s.msgs = make(chan message, 2)
@@ -213,11 +213,11 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 func (s *Supervisor) escalate() {
 	if s.appPid == 0 {
 		// Still starting: the shim is all there is to stop.
-		fmt.Fprintf(os.Stderr, "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
 		_ = unix.Kill(s.pid, unix.SIGKILL)
 		return
 	}
-	fmt.Fprintf(os.Stderr, "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
 	_ = unix.Kill(-s.appPid, unix.SIGKILL)
 	_ = unix.Kill(s.appPid, unix.SIGKILL)
 }
@@ -231,7 +231,7 @@ func (s *Supervisor) lost() Result {
 		_ = unix.Kill(s.appPid, unix.SIGKILL)
 		what = "killed app " + strconv.Itoa(s.appPid) + " and its process group"
 	}
-	fmt.Fprintf(os.Stderr, "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
 	return Result{Code: CodeInternal, Lost: true}
 }
 
@@ -239,7 +239,7 @@ func (s *Supervisor) lost() Result {
 func (s *Supervisor) appStatus() unix.WaitStatus {
 	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
 	if err := unix.IoctlPidfdInfo(s.pidfd, &info); err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
-		fmt.Fprintf(os.Stderr, "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
 		return reaper.ExitedStatus(CodeInternal)
 	}
 	unix.Close(s.pidfd)
@@ -263,9 +263,42 @@ func (s *Supervisor) deliver(sig unix.Signal) {
 	}
 	to := s.o.Map.Translate(sig)
 	if s.o.Verbose {
-		fmt.Fprintf(os.Stderr, "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
 	}
 	_ = signals.Deliver(s.appPid, to, s.o.Group)
+	if slices.Contains(s.o.StopSignals, sig) {
+		resume(s.appPid, to, s.o.Group)
+	}
+}
+
+// resume follows a stop signal with SIGCONT when the app is stopped
+// (SIGSTOP from outside, Ctrl-Z), to the same target (the app, or its group
+// with -g), as the final sweep does: a stopped app cannot act on TERM until
+// it runs again, and would hold the container until the runtime's SIGKILL.
+// Only a stopped app gets it, so an app that handles SIGCONT sees one only
+// when it really was resumed. The caller is the app's parent, the one
+// process that can ask the kernel whether it is stopped (/proc may be
+// another pid namespace's). A stop signal mapped to none needs none.
+func resume(app int, delivered unix.Signal, group bool) {
+	if delivered == signals.Drop || !stopped(app) {
+		return
+	}
+	_ = signals.Deliver(app, unix.SIGCONT, group)
+}
+
+// stopped reports whether the caller's child pid is stopped, without
+// consuming the report (WNOWAIT): nobody else waits for stops, so the
+// kernel keeps it reportable for as long as the child stays stopped.
+func stopped(pid int) bool {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WSTOPPED|unix.WNOHANG|unix.WNOWAIT, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		// With WNOHANG and nothing to report the kernel leaves info zero.
+		return err == nil && info.Signo != 0
+	}
 }
 
 // Describe says, for -v, what was started.

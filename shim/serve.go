@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,9 @@ func shimArgs(o Options) []string {
 	if o.App.Dir != "" {
 		args = append(args, "-C", o.App.Dir)
 	}
+	for _, sig := range o.StopSignals {
+		args = append(args, "-t", strconv.Itoa(int(sig)))
+	}
 	for from, to := range o.Map {
 		args = append(args, "-m", strconv.Itoa(int(from))+":"+strconv.Itoa(int(to)))
 	}
@@ -65,13 +69,21 @@ func parseShimArgs(args []string, env []string) (Options, error) {
 			o.Verbose = true
 		case "-s":
 			o.App.Setsid = true
-		case "-C", "-m":
+		case "-C", "-m", "-t":
 			if i+1 >= len(args) {
 				return o, fmt.Errorf("shim: %s needs a value", args[i])
 			}
 			i++
 			if args[i-1] == "-C" {
 				o.App.Dir = args[i]
+				continue
+			}
+			if args[i-1] == "-t" {
+				sig, err := signals.Parse(args[i])
+				if err != nil {
+					return o, fmt.Errorf("shim: -t: %w", err)
+				}
+				o.StopSignals = append(o.StopSignals, sig)
 				continue
 			}
 			from, to, err := signals.ParsePair(args[i])
@@ -103,7 +115,7 @@ func parseShimArgs(args []string, env []string) (Options, error) {
 func Serve(args []string) int {
 	fd, err := strconv.Atoi(os.Getenv(shimFDEnv))
 	if err != nil || fd < 3 {
-		fmt.Fprintf(os.Stderr, "tinyinit: shim: bad %s\n", shimFDEnv)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: shim: bad %s\n", shimFDEnv)
 		return CodeInternal
 	}
 	// The app must not inherit init's pipe, or init would not see EOF when
@@ -118,20 +130,20 @@ func Serve(args []string) int {
 
 	o, err := parseShimArgs(args, os.Environ())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "tinyinit: %v\n", err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
 		_ = writeMessage(report, message{msgExited, uint32(reaper.ExitedStatus(CodeInternal))})
 		return CodeInternal
 	}
 	pid, err := startApp(o.App, nil)
 	if err != nil {
 		code := exitCodeOf(err)
-		fmt.Fprintf(os.Stderr, "tinyinit: %v\n", err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
 		_ = writeMessage(report, message{msgExited, uint32(reaper.ExitedStatus(code))})
 		return code
 	}
 	_ = writeMessage(report, message{msgStarted, uint32(pid)})
 	if o.Verbose {
-		fmt.Fprintf(os.Stderr, "tinyinit: shim %d started app %d: %s\n", os.Getpid(), pid, strings.Join(o.App.Argv, " "))
+		fmt.Fprintf(signals.Stderr(), "tinyinit: shim %d started app %d: %s\n", os.Getpid(), pid, strings.Join(o.App.Argv, " "))
 	}
 
 	exited := make(chan struct{})
@@ -145,9 +157,12 @@ func Serve(args []string) int {
 			sig := s.(unix.Signal)
 			to := o.Map.Translate(sig)
 			if o.Verbose {
-				fmt.Fprintf(os.Stderr, "tinyinit: shim: %s -> %s to app %d\n", signals.Name(sig), targetName(to), pid)
+				fmt.Fprintf(signals.Stderr(), "tinyinit: shim: %s -> %s to app %d\n", signals.Name(sig), targetName(to), pid)
 			}
 			_ = signals.Deliver(pid, to, o.Group)
+			if slices.Contains(o.StopSignals, sig) {
+				resume(pid, to, o.Group)
+			}
 		case <-exited:
 			// The app is a zombie now; reaping it here, in the loop that
 			// signals it, means no signal can go to a recycled pid.

@@ -146,18 +146,20 @@ func TestShimArgsRoundTrip(t *testing.T) {
 		Map:     signals.Map{unix.SIGTERM: unix.SIGQUIT, unix.SIGHUP: signals.Drop},
 		Group:   true,
 		Verbose: true,
+
+		StopSignals: []unix.Signal{unix.SIGTERM, unix.SIGINT},
 	}
 	got, err := parseShimArgs(shimArgs(o), []string{"A=1", shimFDEnv + "=3", "B=2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.App.Argv, o.App.Argv) || got.App.Dir != "/srv" || got.Map.String() != o.Map.String() || !got.Group || !got.Verbose {
+	if !reflect.DeepEqual(got.App.Argv, o.App.Argv) || got.App.Dir != "/srv" || got.Map.String() != o.Map.String() || !got.Group || !got.Verbose || !reflect.DeepEqual(got.StopSignals, o.StopSignals) {
 		t.Fatalf("round trip: %+v", got)
 	}
 	if !reflect.DeepEqual(got.App.Env, []string{"A=1", "B=2"}) {
 		t.Fatalf("env %q: the shim's variable must not reach the app", got.App.Env)
 	}
-	for _, bad := range [][]string{{shimArgv0}, {shimArgv0, "-m"}, {shimArgv0, "-x", "--", "a"}, {shimArgv0, "-m", "KILL", "--", "a"}} {
+	for _, bad := range [][]string{{shimArgv0}, {shimArgv0, "-m"}, {shimArgv0, "-x", "--", "a"}, {shimArgv0, "-m", "KILL", "--", "a"}, {shimArgv0, "-t", "NOPE", "--", "a"}} {
 		if _, err := parseShimArgs(bad, nil); err == nil {
 			t.Errorf("parseShimArgs(%q) accepted", bad)
 		}

@@ -64,7 +64,7 @@ func run() int {
 	}
 	logf := func(format string, args ...any) {
 		if s.Verbose > 0 {
-			fmt.Fprintf(os.Stderr, "tinyinit: "+format+"\n", args...)
+			fmt.Fprintf(signals.Stderr(), "tinyinit: "+format+"\n", args...)
 		}
 	}
 
@@ -103,7 +103,9 @@ func run() int {
 	}
 	var orphan func(int)
 	if s.WarnReap {
-		orphan = func(pid int) { fmt.Fprintf(os.Stderr, "tinyinit: reaped zombie process %d (not the app)\n", pid) }
+		orphan = func(pid int) {
+			fmt.Fprintf(signals.Stderr(), "tinyinit: reaped zombie process %d (not the app)\n", pid)
+		}
 	}
 	r := reaper.StartReporting(orphan)
 	code := 0
@@ -138,7 +140,7 @@ func run() int {
 func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(string, ...any)) []string {
 	named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
 	for _, w := range named.Warnings {
-		fmt.Fprintf(os.Stderr, "tinyinit: %s\n", w)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %s\n", w)
 	}
 	for _, n := range named.Notes {
 		logf("%s", n)
@@ -149,7 +151,7 @@ func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(st
 // runStep runs one program to its end, passing it every signal.
 func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
 	if st.NoShim && !shim.NoShimSupported() {
-		fmt.Fprintf(os.Stderr, "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
 		st.NoShim = false
 	}
 	sup, err := shim.Launch(r, shim.Options{
@@ -165,7 +167,7 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 		return shim.Result{}, err
 	}
 	if verbose {
-		fmt.Fprintf(os.Stderr, "tinyinit: pid %d started %s %s\n", os.Getpid(), kindName(st.Kind), sup.Describe())
+		fmt.Fprintf(signals.Stderr(), "tinyinit: pid %d started %s %s\n", os.Getpid(), kindName(st.Kind), sup.Describe())
 	}
 	res := sup.Wait(sigs)
 	if res.Escalated {
@@ -179,10 +181,10 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 // the container's exit code: the bootstrap's own, or CodeCheckFailed.
 func stepFailed(st config.Step, code int) int {
 	if st.Kind == config.Check {
-		fmt.Fprintf(os.Stderr, "tinyinit: check of %q failed with code %d (%s); not starting it\n", st.Name, code, strings.Join(st.Argv, " "))
+		fmt.Fprintf(signals.Stderr(), "tinyinit: check of %q failed with code %d (%s); not starting it\n", st.Name, code, strings.Join(st.Argv, " "))
 		return config.CodeCheckFailed
 	}
-	fmt.Fprintf(os.Stderr, "tinyinit: %q failed with code %d; not starting what follows\n", st.Name, code)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: %q failed with code %d; not starting what follows\n", st.Name, code)
 	return code
 }
 
@@ -221,7 +223,7 @@ func becomeReaper(logf func(string, ...any)) {
 		return
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintf(os.Stderr, "tinyinit: not pid 1 and cannot become a child subreaper (%v): orphans will not be reaped by tinyinit\n", err)
+		fmt.Fprintf(signals.Stderr(), "tinyinit: not pid 1 and cannot become a child subreaper (%v): orphans will not be reaped by tinyinit\n", err)
 		return
 	}
 	logf("not pid 1 (pid %d): registered as child subreaper", os.Getpid())
@@ -229,7 +231,7 @@ func becomeReaper(logf func(string, ...any)) {
 
 // fail reports err once, as the one line users see, and picks the exit code.
 func fail(err error) int {
-	fmt.Fprintf(os.Stderr, "tinyinit: %v\n", err)
+	fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
 	var ue *config.UsageError
 	var se *shim.StartError
 	switch {
