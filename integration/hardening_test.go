@@ -89,6 +89,20 @@ func TestSignalsDuringSweep(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			r := start(t, "--", "FIXTURE", "leave-children", "2", "ignore-term", "7")
 			r.expect("started 2", 10*time.Second)
+			// The sweep starts once the app and the shim are gone and
+			// only the two TERM-ignoring orphans are left.
+			sweeping := waitFor(5*time.Second, func() bool {
+				ps := tree(r.pid())
+				for _, p := range ps {
+					if !strings.Contains(cmdline(p.pid), "ignore-term") {
+						return false
+					}
+				}
+				return len(ps) == 2
+			})
+			if !sweeping {
+				t.Fatalf("the app did not exit leaving its 2 children: %+v", tree(r.pid()))
+			}
 			hammer(r, sig)
 			// Sweep bound 2 s + kill wait 2 s + a second for the rest.
 			if code := r.wait(5 * time.Second); code != 7 || initStatus(r).Signaled() {
