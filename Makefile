@@ -57,7 +57,9 @@ lint:
 # coverage build of tinyinit (Go's GOCOVERDIR integration coverage). The
 # release binary above stays the one every suite tests; the coverage build
 # is an extra. Its counters are atomic, as under -race, so the two sets
-# merge into a third figure.
+# merge into a third figure. The directory is writable by all, without the
+# sticky bit: a test runs tinyinit as nobody, whose coverage build replaces
+# the metadata file root's runs wrote.
 COVER     := $(CURDIR)/bin/cover
 COVERPKGS := ./cmd/...,./reaper/...,./signals/...,./shim/...,./hostname/...
 # Which integration tests the coverage build runs: all of ./integration
@@ -73,7 +75,7 @@ bin/tinyinit-cover: bin/tinyinit
 	  -ldflags '-X main.version=$(VERSION)-cover -X runtime.godebugDefault=asyncpreemptoff=1' -o $@ ./cmd/tinyinit
 
 test: deps build preload lint bin/tinyinit-cover
-	rm -rf $(COVER) && mkdir -p $(COVER)/unit $(COVER)/pid1 && chmod 1777 $(COVER)/pid1
+	rm -rf $(COVER) && mkdir -p $(COVER)/unit $(COVER)/pid1 && chmod 0777 $(COVER)/pid1
 	CGO_ENABLED=1 $(GO) test -race -count=1 -cover ./reaper/... ./signals/... ./shim/... ./hostname/... ./cmd/... -args -test.gocoverdir=$(COVER)/unit
 	TINYINIT_BIN=$(CURDIR)/bin/tinyinit $(GO) test -count=1 -timeout 20m ./integration/...
 	GOCOVERDIR=$(COVER)/pid1 TINYINIT_BIN=$(CURDIR)/bin/tinyinit-cover $(GO) test -count=1 -timeout 20m -skip '$(COVER_SKIP)' ./integration/
