@@ -179,5 +179,10 @@ func FuzzExpand(f *testing.F) {
 		if utf8.ValidString(tmpl) && !utf8.ValidString(got) {
 			t.Fatalf("Expand(%q) = %q broke UTF-8", tmpl, got)
 		}
+		// What Expand yields goes to Validate before any use: it must
+		// refuse or accept it with an error that says where it comes from.
+		if err := Validate(got); err != nil && !strings.HasPrefix(err.Error(), "hostname: ") {
+			t.Fatalf("Validate(%q): error without context: %v", got, err)
+		}
 	})
 }

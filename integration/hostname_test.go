@@ -81,6 +81,11 @@ func (c hnContainer) run(t *testing.T, bin string, args ...string) (string, stri
 	if c.readOnly {
 		cmd.Env = append(cmd.Env, "HN_RO=1")
 	}
+	// The coverage build of tinyinit (make test) writes its counters to
+	// GOCOVERDIR, and warns on stderr when it is missing.
+	if d := os.Getenv("GOCOVERDIR"); d != "" {
+		cmd.Env = append(cmd.Env, "GOCOVERDIR="+d)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -81,8 +81,9 @@ func TestSignalBeforeStartIsDelivered(t *testing.T) {
 func TestGraceEscalates(t *testing.T) {
 	r := reaper.Start()
 	defer r.Stop()
+	ready := filepath.Join(t.TempDir(), "ready")
 	sup, err := Launch(r, Options{
-		App:         App{Argv: []string{"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.01; done"}, Env: os.Environ()},
+		App:         App{Argv: []string{"/bin/sh", "-c", "trap '' TERM; : > \"$0\"; while :; do sleep 0.01; done", ready}, Env: os.Environ()},
 		Grace:       200 * time.Millisecond,
 		StopSignals: []unix.Signal{unix.SIGTERM},
 	})
@@ -91,7 +92,15 @@ func TestGraceEscalates(t *testing.T) {
 	}
 	sigs := make(chan os.Signal, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond) // let the shell ignore TERM first
+		// TERM once the shell ignores it. A fixed sleep was not enough
+		// under -race on a loaded machine: the TERM came before the app
+		// had started, and the grace period, which counts from the first
+		// stop signal, ended with the shim killed (125) instead.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(ready); err == nil {
+				break
+			}
+		}
 		sigs <- unix.SIGTERM
 	}()
 	res := waitResult(t, sup, sigs)

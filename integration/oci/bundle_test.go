@@ -29,6 +29,13 @@ type bundleSpec struct {
 	Dynamic []string
 	// ExtraCaps are added to Docker's default set (e.g. CAP_SYS_ADMIN).
 	ExtraCaps []string
+	// UID and GID run the container's process as that user (a Dockerfile's
+	// USER 1000); zero is root, the default.
+	UID, GID int
+	// ReadOnly mounts the root filesystem read-only (docker run --read-only).
+	ReadOnly bool
+	// NoCaps empties every capability set (docker run --cap-drop ALL).
+	NoCaps bool
 }
 
 // bundle is one test's container on disk.
@@ -116,8 +123,8 @@ func (b *bundle) populate(spec bundleSpec) error {
 		}
 	}
 	files := map[string]string{
-		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
-		"etc/group":  "root:x:0:\n",
+		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/tmp:/bin/sh\n",
+		"etc/group":  "root:x:0:\napp:x:1000:\n",
 		"etc/hosts":  "127.0.0.1\tlocalhost\n",
 	}
 	if spec.Config != "" {
@@ -193,21 +200,25 @@ func (b *bundle) writeConfig(spec bundleSpec) error {
 		hostname = "unicorn-1"
 	}
 	caps := append(append([]string(nil), dockerCaps...), spec.ExtraCaps...)
+	if spec.NoCaps {
+		caps = []string{}
+	}
 	id := filepath.Base(b.dir)
 	cfg := map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
 			"terminal": false,
-			"user":     map[string]any{"uid": 0, "gid": 0},
+			"user":     map[string]any{"uid": spec.UID, "gid": spec.GID},
 			"args":     append([]string{"/sbin/tinyinit"}, spec.Args...),
 			"env":      append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "HOSTNAME=" + hostname}, spec.Env...),
 			"cwd":      "/",
 			"capabilities": map[string]any{
 				"bounding": caps, "effective": caps, "permitted": caps,
+				"inheritable": []string{}, "ambient": []string{},
 			},
 			"noNewPrivileges": true,
 		},
-		"root":     map[string]any{"path": "rootfs", "readonly": false},
+		"root":     map[string]any{"path": "rootfs", "readonly": spec.ReadOnly},
 		"hostname": hostname,
 		"mounts": []any{
 			map[string]any{"destination": "/proc", "type": "proc", "source": "proc"},

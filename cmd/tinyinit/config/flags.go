@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,6 +111,18 @@ var options = []option{
 	{long: "version", apply: func(s *Settings, _ string) error { s.Version = true; return nil }},
 }
 
+// printable returns an option as typed when it is plain text, and quoted
+// otherwise: a control character or a stray byte of a multi-byte letter
+// must not split tinyinit's one-line error or garble the terminal.
+func printable(opt string) string {
+	for i := 0; i < len(opt); i++ {
+		if opt[i] < ' ' || opt[i] > '~' {
+			return strconv.Quote(opt)
+		}
+	}
+	return opt
+}
+
 func findLong(name string) *option {
 	for _, table := range [][]option{options, compatOptions} {
 		for i := range table {
@@ -156,7 +169,7 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 			name, value, hasEq := strings.Cut(a[2:], "=")
 			o := findLong(name)
 			if o == nil {
-				return nil, usagef("unknown option --%s (see --help)", name)
+				return nil, usagef("unknown option %s (see --help)", printable("--"+name))
 			}
 			if o.hasValue && !hasEq {
 				if i+1 >= len(args) {
@@ -175,7 +188,7 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 		for j := 1; j < len(a); j++ {
 			o := findShort(a[j], p)
 			if o == nil {
-				return nil, usagef("unknown option -%c (see --help)", a[j])
+				return nil, usagef("unknown option %s (see --help)", printable("-"+a[j:j+1]))
 			}
 			value := ""
 			if o.hasValue {

@@ -49,3 +49,21 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// An unknown option is echoed in the one-line error; a control character
+// or a stray byte of it is quoted, so the line stays one line (found by
+// FuzzParseArgs: "-\n").
+func TestUnknownOptionIsOneLine(t *testing.T) {
+	for _, tc := range []struct{ arg, want string }{
+		{"--frobnicate", "unknown option --frobnicate (see --help)"},
+		{"-x", "unknown option -x (see --help)"},
+		{"-\n", `unknown option "-\n" (see --help)`},
+		{"-\xc3\xa9", `unknown option "-\xc3" (see --help)`},
+		{"--a\x1b[2J", `unknown option "--a\x1b[2J" (see --help)`},
+	} {
+		_, err := Parse([]string{tc.arg, "app"})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Parse(%q): err = %v; want %s", tc.arg, err, tc.want)
+		}
+	}
+}
