@@ -131,7 +131,7 @@ func cases() []kase {
 		{name: "tinyinit/-e 3 as tini", peer: "tini", as: "tinyinit", args: opts(o("-s", "-e", "3"), app("exit", "3"))},
 		// dumb-init: deliberate differences.
 		{name: "dumb-init/TSTP outside a container", peer: "dumb-init", mode: notPid1, args: app("record", "-member", "15"), app: true,
-			steps: []step{{sig: tstp}, {probe: stopped}, {sig: cont}, {sig: term}},
+			steps: []step{{sig: tstp}, {probe: stopped}, {sig: cont}, {probe: running}, {sig: term}},
 			differ: func(p, u obs) error {
 				if !p.InitStopped || u.InitStopped {
 					return fmt.Errorf("init stopped: dumb-init %v, tinyinit %v; want true, false", p.InitStopped, u.InitStopped)

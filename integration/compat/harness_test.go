@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,6 +109,7 @@ const (
 	killParent        // SIGKILL the init's parent (parentDies)
 	adopted           // count the orphans re-parented to init
 	orphansGone       // wait until the orphans are gone, count zombies left
+	running           // wait until no process under the init is stopped
 )
 
 func sigs(ss ...syscall.Signal) []step {
@@ -253,6 +255,14 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 			}
 			if p, ok := readProc(initPid); ok && p.state == 'T' {
 				o.InitStopped = true
+			}
+		case running:
+			// The next signal must not catch up with SIGCONT in the init's
+			// queue, where pending signals leave in number order (TERM, 15,
+			// before CONT, 18) for tinyinit and the kernel alike.
+			end := time.Now().Add(eventually)
+			for time.Now().Before(end) && slices.ContainsFunc(tree(initPid), func(p proc) bool { return p.state == 'T' }) {
+				time.Sleep(10 * time.Millisecond)
 			}
 		case killParent:
 			_ = cmd.Process.Kill()
