@@ -64,11 +64,12 @@ COVER     := $(CURDIR)/bin/cover
 COVERPKGS := ./cmd/...,./reaper/...,./signals/...,./shim/...,./hostname/...
 # Which integration tests the coverage build runs: all of ./integration
 # (pid 1 in a pid namespace: the tree, reaping, exits, signals, stops,
-# commands, hostname, terminals) but the storms and the 10,000 round trips,
+# commands, hostname, terminals) but the storms, the 10,000 round trips and
+# the 10,000 fast exits,
 # which repeat paths already covered and would double the suite's time.
 # The runc and compat suites run the release binary only: their containers
 # and peers see a clean environment without GOCOVERDIR.
-COVER_SKIP := TestOrphanStorm|TestSignalRoundTrips
+COVER_SKIP := TestOrphanStorm|TestSignalRoundTrips|TestFastExitsNeverHang
 
 bin/tinyinit-cover: bin/tinyinit
 	$(GO) build -trimpath -cover -covermode=atomic -coverpkg=$(COVERPKGS) \
