@@ -16,7 +16,7 @@ import (
 func children(pid int) []proc {
 	var out []proc
 	for _, p := range tree(pid) {
-		if p.ppid == pid {
+		if p.PPid == pid {
 			out = append(out, p)
 		}
 	}
@@ -46,11 +46,11 @@ func TestProcessTree(t *testing.T) {
 	r := start(t, "--", "FIXTURE", "signals", "15")
 	r.expect("ready", 5*time.Second)
 	shims := children(r.pid())
-	if len(shims) != 1 || !strings.HasPrefix(cmdline(shims[0].pid), "tinyinit-shim") {
+	if len(shims) != 1 || !strings.HasPrefix(cmdline(shims[0].Pid), "tinyinit-shim") {
 		t.Fatalf("pid 1's children = %+v, want exactly the shim", shims)
 	}
-	apps := children(shims[0].pid)
-	if len(apps) != 1 || !strings.Contains(cmdline(apps[0].pid), "signals") {
+	apps := children(shims[0].Pid)
+	if len(apps) != 1 || !strings.Contains(cmdline(apps[0].Pid), "signals") {
 		t.Fatalf("shim's children = %+v, want exactly the app", apps)
 	}
 	r.signal(syscall.SIGTERM)
@@ -64,7 +64,7 @@ func TestProcessTreeNoShim(t *testing.T) {
 	r := start(t, "--no-shim", "--", "FIXTURE", "signals", "15")
 	r.expect("ready", 5*time.Second)
 	kids := children(r.pid())
-	if len(kids) != 1 || !strings.Contains(cmdline(kids[0].pid), "signals") {
+	if len(kids) != 1 || !strings.Contains(cmdline(kids[0].Pid), "signals") {
 		t.Fatalf("pid 1's children = %+v, want exactly the app", kids)
 	}
 	r.signal(syscall.SIGTERM)
@@ -271,7 +271,7 @@ func TestSubreaperLeavesNothing(t *testing.T) {
 	}
 	survivors := 0
 	for _, p := range tree(1) {
-		if p.comm == "fixture" && strings.Contains(cmdline(p.pid), bins.fixture+" ignore-term") {
+		if p.Comm == "fixture" && strings.Contains(cmdline(p.Pid), bins.fixture+" ignore-term") {
 			survivors++
 		}
 	}
@@ -287,7 +287,7 @@ func TestShimKilled(t *testing.T) {
 	if len(shims) != 1 {
 		t.Fatalf("children of pid 1: %+v", shims)
 	}
-	if err := syscall.Kill(shims[0].pid, syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(shims[0].Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	if code := r.wait(5 * time.Second); code != 125 {

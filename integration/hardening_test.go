@@ -95,7 +95,7 @@ func TestSignalsDuringSweep(t *testing.T) {
 			sweeping := waitFor(5*time.Second, func() bool {
 				ps := tree(r.pid())
 				for _, p := range ps {
-					if !strings.Contains(cmdline(p.pid), "ignore-term") {
+					if !strings.Contains(cmdline(p.Pid), "ignore-term") {
 						return false
 					}
 				}
@@ -182,11 +182,11 @@ func TestAppAndShimDieTogether(t *testing.T) {
 		if len(shims) != 1 {
 			t.Fatalf("run %d: pid 1's children %+v", i, shims)
 		}
-		apps := children(shims[0].pid)
+		apps := children(shims[0].Pid)
 		if len(apps) != 1 {
 			t.Fatalf("run %d: the shim's children %+v", i, apps)
 		}
-		first, second := shims[0].pid, apps[0].pid
+		first, second := shims[0].Pid, apps[0].Pid
 		if i%2 == 1 {
 			first, second = second, first
 		}
@@ -568,14 +568,14 @@ func appPid(t *testing.T, r *run) int {
 	if len(kids) != 1 {
 		t.Fatalf("pid 1's children: %+v", kids)
 	}
-	if !strings.HasPrefix(cmdline(kids[0].pid), "tinyinit-shim") {
-		return kids[0].pid
+	if !strings.HasPrefix(cmdline(kids[0].Pid), "tinyinit-shim") {
+		return kids[0].Pid
 	}
-	apps := children(kids[0].pid)
+	apps := children(kids[0].Pid)
 	if len(apps) != 1 {
 		t.Fatalf("the shim's children: %+v", apps)
 	}
-	return apps[0].pid
+	return apps[0].Pid
 }
 
 // SIGSEGV and the other signals the kernel raises for faults are, when

@@ -11,12 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tinyinit/tinyinit/integration/proctree"
 )
 
 // paths of the programs under test, built once in TestMain.
@@ -216,64 +216,12 @@ func (r *run) signal(sig syscall.Signal) {
 }
 
 // proc is one process as /proc shows it from outside the namespace.
-type proc struct {
-	pid, ppid int
-	state     byte
-	comm      string
-}
+type proc = proctree.Proc
 
-// tree lists root's descendants (not root itself), read from /proc.
-func tree(root int) []proc {
-	ents, _ := os.ReadDir("/proc")
-	all := map[int]proc{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, ok := readProc(pid); ok {
-			all[pid] = p
-		}
-	}
-	var out []proc
-	for _, p := range all {
-		for a, hops := p.ppid, 0; a > 0 && hops < 64; a, hops = all[a].ppid, hops+1 {
-			if a == root {
-				out = append(out, p)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func readProc(pid int) (proc, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return proc{}, false
-	}
-	s := string(b)
-	open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 0 || close < open {
-		return proc{}, false
-	}
-	f := strings.Fields(s[close+1:])
-	if len(f) < 2 {
-		return proc{}, false
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return proc{pid: pid, ppid: ppid, state: f[0][0], comm: s[open+1 : close]}, true
-}
-
-func zombies(ps []proc) int {
-	n := 0
-	for _, p := range ps {
-		if p.state == 'Z' {
-			n++
-		}
-	}
-	return n
-}
+var (
+	tree    = proctree.Tree
+	zombies = proctree.Zombies
+)
 
 // syncBuffer is a bytes.Buffer that the exec package's copier and the test
 // may use at once.

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tinyinit/tinyinit/integration/proctree"
 )
 
 // How long the test waits: for a forwarded signal to show (a signal that
@@ -249,11 +251,11 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 		case stopped:
 			time.Sleep(300 * time.Millisecond)
 			for _, p := range tree(initPid) {
-				if p.state == 'T' {
+				if p.State == 'T' {
 					o.Stopped++
 				}
 			}
-			if p, ok := readProc(initPid); ok && p.state == 'T' {
+			if p, ok := readProc(initPid); ok && p.State == 'T' {
 				o.InitStopped = true
 			}
 		case running:
@@ -261,7 +263,7 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 			// queue, where pending signals leave in number order (TERM, 15,
 			// before CONT, 18) for tinyinit and the kernel alike.
 			end := time.Now().Add(eventually)
-			for time.Now().Before(end) && slices.ContainsFunc(tree(initPid), func(p proc) bool { return p.state == 'T' }) {
+			for time.Now().Before(end) && slices.ContainsFunc(tree(initPid), func(p proc) bool { return p.State == 'T' }) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		case killParent:
@@ -309,7 +311,7 @@ func (e *env) run(t *testing.T, initPath string, c kase) obs {
 // re-parented to init; they wait for the app's release.
 func adoptedOrphans(initPid int) (adopted int) {
 	for _, p := range tree(initPid) {
-		if p.ppid == initPid && strings.HasSuffix(cmdline(p.pid), " linger") {
+		if p.PPid == initPid && strings.HasSuffix(cmdline(p.Pid), " linger") {
 			adopted++
 		}
 	}
@@ -323,9 +325,9 @@ func zombiesAfterOrphans(initPid int) (zombies int) {
 	for time.Now().Before(end) {
 		lingering, z := 0, 0
 		for _, p := range tree(initPid) {
-			if p.state == 'Z' {
+			if p.State == 'Z' {
 				z++
-			} else if strings.HasSuffix(cmdline(p.pid), " linger") {
+			} else if strings.HasSuffix(cmdline(p.Pid), " linger") {
 				lingering++
 			}
 		}
@@ -335,7 +337,7 @@ func zombiesAfterOrphans(initPid int) (zombies int) {
 			time.Sleep(200 * time.Millisecond)
 			zombies = 0
 			for _, p := range tree(initPid) {
-				if p.state == 'Z' {
+				if p.State == 'Z' {
 					zombies++
 				}
 			}
@@ -364,49 +366,13 @@ func exitCode(err error) int {
 	return -1
 }
 
-type proc struct {
-	pid, ppid int
-	state     byte
-}
+// proc is one process as /proc shows it (pids as the test sees them).
+type proc = proctree.Proc
 
-// tree lists root's descendants from /proc (pids as the test sees them).
-func tree(root int) []proc {
-	ents, _ := os.ReadDir("/proc")
-	all := map[int]proc{}
-	for _, e := range ents {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			if p, ok := readProc(pid); ok {
-				all[pid] = p
-			}
-		}
-	}
-	var out []proc
-	for _, p := range all {
-		for a, hops := p.ppid, 0; a > 0 && hops < 64; a, hops = all[a].ppid, hops+1 {
-			if a == root {
-				out = append(out, p)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// readProc reads state and ppid from /proc/PID/stat, counting fields after
-// the last ')' because the command name may hold spaces.
-func readProc(pid int) (proc, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return proc{}, false
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 2 {
-		return proc{}, false
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return proc{pid: pid, ppid: ppid, state: f[0][0]}, true
-}
+var (
+	tree     = proctree.Tree
+	readProc = proctree.Read
+)
 
 func cmdline(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
