@@ -46,7 +46,7 @@ func TestProcessTree(t *testing.T) {
 	r := start(t, "--", "FIXTURE", "signals", "15")
 	r.expect("ready", 5*time.Second)
 	shims := children(r.pid())
-	if len(shims) != 1 || !strings.HasPrefix(cmdline(shims[0].Pid), "tinyinit-shim") {
+	if len(shims) != 1 || shims[0].Comm != "tinyinit-shim" {
 		t.Fatalf("pid 1's children = %+v, want exactly the shim", shims)
 	}
 	apps := children(shims[0].Pid)

@@ -568,7 +568,7 @@ func appPid(t *testing.T, r *run) int {
 	if len(kids) != 1 {
 		t.Fatalf("pid 1's children: %+v", kids)
 	}
-	if !strings.HasPrefix(cmdline(kids[0].Pid), "tinyinit-shim") {
+	if kids[0].Comm != "tinyinit-shim" {
 		return kids[0].Pid
 	}
 	apps := children(kids[0].Pid)

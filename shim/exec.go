@@ -27,7 +27,8 @@ type StartError struct {
 	Prog string
 	Code int
 	Err  error
-	Shim bool // the shim, not the app, could not be started
+	Shim bool   // the shim, not the app, could not be started
+	Dir  string // set when the app's working directory was the trouble
 }
 
 func (e *StartError) Error() string {
@@ -46,6 +47,9 @@ func (e *StartError) Error() string {
 	}
 	if e.Shim {
 		return "start shim: " + what
+	}
+	if e.Dir != "" {
+		return fmt.Sprintf("exec %q: working directory %q: %s", e.Prog, e.Dir, e.Err.Error())
 	}
 	return fmt.Sprintf("exec %q: %s", e.Prog, what)
 }

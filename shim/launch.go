@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ type Supervisor struct {
 	pidfd   int          // with NoShim: where the app's status survives reaping
 	appPid  int          // 0 until the app runs
 	pending []unix.Signal
+	failed  error // why the app did not start, reported by Wait
 }
 
 // ErrNoExitInfo means the kernel cannot keep an exit status for a process
@@ -111,38 +113,47 @@ func (s *Supervisor) launchApp() error {
 }
 
 func (s *Supervisor) launchShim() error {
-	rd, wr, err := os.Pipe()
+	path, err := lookPath(s.o.App.Argv[0], s.o.App.Env)
 	if err != nil {
+		// Reported by Wait, as a start that failed in the shim would be.
+		s.failed = err
+		return nil
+	}
+	// The status pipe is made by hand: os.Pipe's read end would be fine,
+	// but the shim needs the write end's number, and File.Fd would turn
+	// the pipe blocking. Both ends are close-on-exec: the app gets neither,
+	// and the shim closes the read end first thing.
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
 		return fmt.Errorf("shim: status pipe: %w", err)
 	}
-	defer wr.Close()
-	exe, err := os.Executable()
+	rfd, wfd := fds[0], fds[1]
+	defer unix.Close(wfd)
+	plan, err := newForkPlan(s.o, path, wfd, rfd)
 	if err != nil {
-		rd.Close()
-		return fmt.Errorf("shim: find own executable: %w", err)
+		unix.Close(rfd)
+		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err}
 	}
-	// The write end goes to the shim under its own number, not as fd 3:
-	// the container runtime may have passed the app descriptors of its
-	// own from 3 upwards (socket activation), and they must arrive intact.
-	wfd := int(wr.Fd())
-	env := append(append([]string(nil), s.o.App.Env...), shimFDEnv+"="+strconv.Itoa(wfd))
-	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}}
 	pid, gone, err := s.r.Start(func() (int, error) {
-		// Only this fork runs while the descriptor is inheritable: init
-		// forks from its main goroutine alone, one step at a time.
-		if _, err := unix.FcntlInt(uintptr(wfd), unix.F_SETFD, 0); err != nil {
-			return 0, err
+		pid, errno := forkShim(plan)
+		if errno != 0 {
+			return 0, errno
 		}
-		defer unix.CloseOnExec(wfd)
-		return syscall.ForkExec(exe, shimArgs(s.o), attr)
+		return pid, nil
 	})
+	runtime.KeepAlive(plan)
 	if err != nil {
-		rd.Close()
-		return &StartError{Prog: exe, Code: CodeInternal, Err: err, Shim: true}
+		unix.Close(rfd)
+		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err, Shim: true}
+	}
+	// Non-blocking, so that reading it parks a goroutine, not a thread.
+	if err := unix.SetNonblock(rfd, true); err != nil {
+		unix.Close(rfd)
+		return fmt.Errorf("shim: status pipe: %w", err)
 	}
 	s.pid, s.gone = pid, gone
 	s.msgs = make(chan message, 2)
-	go readMessages(rd, s.msgs)
+	go readMessages(os.NewFile(uintptr(rfd), "tinyinit-status"), s.msgs)
 	return nil
 }
 
@@ -160,9 +171,17 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 				s.deliver(sig)
 			}
 			s.pending = nil
+			if s.o.Verbose {
+				fmt.Fprintf(signals.Stderr(), "tinyinit: shim %d started app %d: %s\n", s.pid, s.appPid, strings.Join(s.o.App.Argv, " "))
+			}
 		case msgExited:
 			status, haveStatus = unix.WaitStatus(m.value), true
+		case msgStartFailed:
+			s.failed = s.startError(m.value)
 		}
+	}
+	if s.failed != nil {
+		return s.startFailed()
 	}
 	msgs := s.msgs // nil with NoShim, and once the pipe is at EOF
 	var graceUp <-chan time.Time
@@ -199,12 +218,39 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 			for m := range s.msgs {
 				handle(m)
 			}
+			if s.failed != nil {
+				return s.startFailed()
+			}
 			if haveStatus {
 				return Result{Code: reaper.ExitCode(status), Escalated: escalated, Stopped: stopped}
 			}
 			return s.lost()
 		}
 	}
+}
+
+// startError decodes a start that failed in the shim or the app's child.
+func (s *Supervisor) startError(value uint32) error {
+	errno := syscall.Errno(value & 0xffff)
+	prog := s.o.App.Argv[0]
+	switch value >> 16 {
+	case stageChdir:
+		return &StartError{Prog: prog, Code: CodeInternal, Err: errno, Dir: s.o.App.Dir}
+	case stageShim:
+		// The shim ran but could not fork the app (a pids limit).
+		return &StartError{Prog: prog, Code: CodeInternal, Err: errno}
+	}
+	return classify(prog, errno)
+}
+
+// startFailed reports an app that never ran, once, and returns its code.
+func (s *Supervisor) startFailed() Result {
+	fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", s.failed)
+	code := CodeInternal
+	if se, ok := s.failed.(*StartError); ok {
+		code = se.Code
+	}
+	return Result{Code: code}
 }
 
 // escalate ends an app that outlived its grace period: SIGKILL to its
@@ -257,13 +303,17 @@ func (s *Supervisor) signal(sig unix.Signal) {
 // deliver hands sig to the shim, which translates it, or with NoShim
 // translates it here and signals the app.
 func (s *Supervisor) deliver(sig unix.Signal) {
+	to := s.o.Map.Translate(sig)
+	if s.o.Verbose {
+		via := ""
+		if !s.o.NoShim {
+			via = " through shim " + strconv.Itoa(s.pid)
+		}
+		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d%s\n", signals.Name(sig), targetName(to), s.appPid, via)
+	}
 	if !s.o.NoShim {
 		_ = unix.Kill(s.pid, sig)
 		return
-	}
-	to := s.o.Map.Translate(sig)
-	if s.o.Verbose {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d\n", signals.Name(sig), targetName(to), s.appPid)
 	}
 	_ = signals.Deliver(s.appPid, to, s.o.Group)
 	if slices.Contains(s.o.StopSignals, sig) {
@@ -299,6 +349,13 @@ func stopped(pid int) bool {
 		// With WNOHANG and nothing to report the kernel leaves info zero.
 		return err == nil && info.Signo != 0
 	}
+}
+
+func targetName(sig unix.Signal) string {
+	if sig == signals.Drop {
+		return "(dropped)"
+	}
+	return signals.Name(sig)
 }
 
 // Describe says, for -v, what was started.

@@ -2,7 +2,9 @@ package shim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,15 +16,6 @@ import (
 	"github.com/tinyinit/tinyinit/reaper"
 	"github.com/tinyinit/tinyinit/signals"
 )
-
-// The test binary doubles as the shim: Launch re-executes os.Executable(),
-// which here is this binary, so the real shim code runs under -race.
-func TestMain(m *testing.M) {
-	if IsShim(os.Args) {
-		os.Exit(Serve(os.Args))
-	}
-	os.Exit(m.Run())
-}
 
 func TestLaunchAndWait(t *testing.T) {
 	r := reaper.Start()
@@ -125,6 +118,15 @@ func waitResult(t *testing.T, sup *Supervisor, sigs chan os.Signal) Result {
 	return Result{}
 }
 
+// writeMessage is the shim's send, for tests that play the shim.
+func writeMessage(w io.Writer, m message) error {
+	var b [recordLen]byte
+	b[0] = m.kind
+	binary.LittleEndian.PutUint32(b[1:], m.value)
+	_, err := w.Write(b[:])
+	return err
+}
+
 func TestMessagesRoundTrip(t *testing.T) {
 	rd, wr, err := os.Pipe()
 	if err != nil {
@@ -149,29 +151,52 @@ func TestMessagesRoundTrip(t *testing.T) {
 	}
 }
 
-func TestShimArgsRoundTrip(t *testing.T) {
+func TestForkPlan(t *testing.T) {
 	o := Options{
-		App:     App{Argv: []string{"app", "--", "-g"}, Dir: "/srv"},
-		Map:     signals.Map{unix.SIGTERM: unix.SIGQUIT, unix.SIGHUP: signals.Drop},
-		Group:   true,
-		Verbose: true,
-
+		App:         App{Argv: []string{"app", "-x"}, Env: []string{"A=1"}, Dir: "/srv", Setsid: true},
+		Map:         signals.Map{unix.SIGTERM: unix.SIGQUIT, unix.SIGHUP: signals.Drop},
+		Group:       true,
 		StopSignals: []unix.Signal{unix.SIGTERM, unix.SIGINT},
 	}
-	got, err := parseShimArgs(shimArgs(o), []string{"A=1", shimFDEnv + "=3", "B=2"})
+	p, err := newForkPlan(o, "/bin/app", 7, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.App.Argv, o.App.Argv) || got.App.Dir != "/srv" || got.Map.String() != o.Map.String() || !got.Group || !got.Verbose || !reflect.DeepEqual(got.StopSignals, o.StopSignals) {
-		t.Fatalf("round trip: %+v", got)
+	cases := []struct {
+		sig, to unix.Signal
+		waited  bool
+	}{
+		{unix.SIGTERM, unix.SIGQUIT, true},
+		{unix.SIGHUP, signals.Drop, true},
+		{unix.SIGUSR1, unix.SIGUSR1, true},
+		{35, 35, true}, // SIGRTMIN+1,
+		{64, 64, true},
+		{unix.SIGCHLD, 0, true}, // waited for, never delivered
+		{unix.SIGKILL, 0, false},
+		{unix.SIGSTOP, 0, false},
 	}
-	if !reflect.DeepEqual(got.App.Env, []string{"A=1", "B=2"}) {
-		t.Fatalf("env %q: the shim's variable must not reach the app", got.App.Env)
-	}
-	for _, bad := range [][]string{{shimArgv0}, {shimArgv0, "-m"}, {shimArgv0, "-x", "--", "a"}, {shimArgv0, "-m", "KILL", "--", "a"}, {shimArgv0, "-t", "NOPE", "--", "a"}} {
-		if _, err := parseShimArgs(bad, nil); err == nil {
-			t.Errorf("parseShimArgs(%q) accepted", bad)
+	for _, c := range cases {
+		if got := unix.Signal(p.table[c.sig]); got != c.to {
+			t.Errorf("table[%v] = %v, want %v", c.sig, got, c.to)
 		}
+		if got := p.wait&sigbit(c.sig) != 0; got != c.waited {
+			t.Errorf("%v waited for: %v, want %v", c.sig, got, c.waited)
+		}
+	}
+	if p.stop != sigbit(unix.SIGTERM)|sigbit(unix.SIGINT) {
+		t.Errorf("stop set %#x", p.stop)
+	}
+	if !p.setsid || p.foreground || !p.group || p.report != 7 || p.reportRead != 6 {
+		t.Errorf("plan %+v", p)
+	}
+	if unix.BytePtrToString(p.path) != "/bin/app" || unix.BytePtrToString(p.dir) != "/srv" || unix.BytePtrToString(&p.name[0]) != shimName {
+		t.Errorf("path %q dir %q name %q", unix.BytePtrToString(p.path), unix.BytePtrToString(p.dir), unix.BytePtrToString(&p.name[0]))
+	}
+	if len(p.argv) != 3 || p.argv[2] != nil || unix.BytePtrToString(p.argv[1]) != "-x" || len(p.envv) != 2 || p.envv[1] != nil {
+		t.Errorf("argv/envv not nil-terminated copies")
+	}
+	if _, err := newForkPlan(Options{App: App{Argv: []string{"a\x00b"}}}, "/a", 1, 0); err == nil {
+		t.Error("an argument with a NUL byte was accepted")
 	}
 }
 

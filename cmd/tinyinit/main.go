@@ -25,15 +25,12 @@ import (
 var version = "dev"
 
 func main() {
-	// One P: an init (or shim) has little to do at a time, and with a
+	// One P: an init has little to do at a time, and with a
 	// second P the scheduler hands each signal and each reaped pid from
 	// one thread to another. Measured in bench/LEAN.md: signal round trip
 	// p50 -10 to -20%, a 10k orphan storm about a third faster, fewer
 	// threads; start-up and memory unchanged.
 	runtime.GOMAXPROCS(1)
-	if shim.IsShim(os.Args) {
-		os.Exit(shim.Serve(os.Args))
-	}
 	os.Exit(run())
 }
 
