@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,5 +311,41 @@ func TestSubreaperWithForeignProc(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "tinyinit=0") {
 		t.Fatalf("err %v, output %q; want tinyinit=0", err, out)
+	}
+}
+
+// The app gets what tinyinit was given and nothing of tinyinit's own: a
+// descriptor the runtime passed (socket activation's fd 3) arrives open,
+// init's and the shim's descriptors (the status pipe, the runtime's epoll)
+// do not, and no signal is blocked or ignored. The shim is a fork of init
+// that runs no Go code, so this is what proves it leaves the app clean.
+func TestAppInheritance(t *testing.T) {
+	const script = `echo passed >&3 || echo "fd 3 not open"
+for n in 4 5 6 7 8 9; do [ -e /proc/self/fd/$n ] && echo "fd $n leaked: $(readlink /proc/self/fd/$n)"; done
+grep -E '^Sig(Blk|Ign):' /proc/self/status`
+	for _, mode := range [][]string{nil, {"--no-shim"}} {
+		t.Run(strings.Join(append([]string{"shim"}, mode...), " "), func(t *testing.T) {
+			rd, wr, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			cmd := exec.Command(bins.tinyinit, append(mode, "--", "/bin/sh", "-c", script)...)
+			cmd.ExtraFiles = []*os.File{wr}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
+			out, err := cmd.Output()
+			wr.Close()
+			if code := exitCode(err); code != 0 {
+				t.Fatalf("exit code %d (%v), output %q", code, err, out)
+			}
+			want := "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+			if string(out) != want {
+				t.Errorf("app saw:\n%s\nwant only:\n%s", out, want)
+			}
+			passed, _ := io.ReadAll(rd)
+			if string(passed) != "passed\n" {
+				t.Errorf("fd 3 from the runtime: read %q, want %q", passed, "passed\n")
+			}
+		})
 	}
 }

@@ -2,9 +2,9 @@ package shim
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -49,9 +49,9 @@ func (e *StartError) Error() string {
 		return "start shim: " + what
 	}
 	if e.Dir != "" {
-		return fmt.Sprintf("exec %q: working directory %q: %s", e.Prog, e.Dir, e.Err.Error())
+		return "exec " + strconv.Quote(e.Prog) + ": working directory " + strconv.Quote(e.Dir) + ": " + e.Err.Error()
 	}
-	return fmt.Sprintf("exec %q: %s", e.Prog, what)
+	return "exec " + strconv.Quote(e.Prog) + ": " + what
 }
 
 func (e *StartError) Unwrap() error { return e.Err }

@@ -6,7 +6,7 @@ package shim
 
 import (
 	"errors"
-	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -87,8 +87,14 @@ func NoShimSupported() bool {
 
 // atLeast compares a kernel release ("6.18.44-fc") with major.minor.
 func atLeast(release string, major, minor int) bool {
-	var ma, mi int
-	if _, err := fmt.Sscanf(release, "%d.%d", &ma, &mi); err != nil {
+	maj, rest, _ := strings.Cut(release, ".")
+	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if end >= 0 {
+		rest = rest[:end]
+	}
+	ma, err1 := strconv.Atoi(maj)
+	mi, err2 := strconv.Atoi(rest)
+	if err1 != nil || err2 != nil {
 		return false
 	}
 	return ma > major || (ma == major && mi >= minor)
@@ -125,10 +131,16 @@ func (s *Supervisor) launchShim() error {
 	// and the shim closes the read end first thing.
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
-		return fmt.Errorf("shim: status pipe: %w", err)
+		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err, Shim: true}
 	}
 	rfd, wfd := fds[0], fds[1]
 	defer unix.Close(wfd)
+	// The read end is non-blocking, so that reading it parks a goroutine,
+	// not a thread; the shim's write end stays blocking.
+	if err := unix.SetNonblock(rfd, true); err != nil {
+		unix.Close(rfd)
+		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err, Shim: true}
+	}
 	plan, err := newForkPlan(s.o, path, wfd, rfd)
 	if err != nil {
 		unix.Close(rfd)
@@ -145,11 +157,6 @@ func (s *Supervisor) launchShim() error {
 	if err != nil {
 		unix.Close(rfd)
 		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err, Shim: true}
-	}
-	// Non-blocking, so that reading it parks a goroutine, not a thread.
-	if err := unix.SetNonblock(rfd, true); err != nil {
-		unix.Close(rfd)
-		return fmt.Errorf("shim: status pipe: %w", err)
 	}
 	s.pid, s.gone = pid, gone
 	s.msgs = make(chan message, 2)
@@ -172,7 +179,7 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 			}
 			s.pending = nil
 			if s.o.Verbose {
-				fmt.Fprintf(signals.Stderr(), "tinyinit: shim %d started app %d: %s\n", s.pid, s.appPid, strings.Join(s.o.App.Argv, " "))
+				warn("shim " + strconv.Itoa(s.pid) + " started app " + strconv.Itoa(s.appPid) + ": " + strings.Join(s.o.App.Argv, " "))
 			}
 		case msgExited:
 			status, haveStatus = unix.WaitStatus(m.value), true
@@ -245,7 +252,7 @@ func (s *Supervisor) startError(value uint32) error {
 
 // startFailed reports an app that never ran, once, and returns its code.
 func (s *Supervisor) startFailed() Result {
-	fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", s.failed)
+	warn(s.failed.Error())
 	code := CodeInternal
 	if se, ok := s.failed.(*StartError); ok {
 		code = se.Code
@@ -259,11 +266,11 @@ func (s *Supervisor) startFailed() Result {
 func (s *Supervisor) escalate() {
 	if s.appPid == 0 {
 		// Still starting: the shim is all there is to stop.
-		fmt.Fprintf(signals.Stderr(), "tinyinit: grace period of %v over before the app started; killing the shim\n", s.o.Grace)
+		warn("grace period of " + s.o.Grace.String() + " over before the app started; killing the shim")
 		_ = unix.Kill(s.pid, unix.SIGKILL)
 		return
 	}
-	fmt.Fprintf(signals.Stderr(), "tinyinit: app %d still running %v after the stop signal; sending SIGKILL to its process group\n", s.appPid, s.o.Grace)
+	warn("app " + strconv.Itoa(s.appPid) + " still running " + s.o.Grace.String() + " after the stop signal; sending SIGKILL to its process group")
 	_ = unix.Kill(-s.appPid, unix.SIGKILL)
 	_ = unix.Kill(s.appPid, unix.SIGKILL)
 }
@@ -277,7 +284,7 @@ func (s *Supervisor) lost() Result {
 		_ = unix.Kill(s.appPid, unix.SIGKILL)
 		what = "killed app " + strconv.Itoa(s.appPid) + " and its process group"
 	}
-	fmt.Fprintf(signals.Stderr(), "tinyinit: shim (pid %d) died without reporting the app's status; %s\n", s.pid, what)
+	warn("shim (pid " + strconv.Itoa(s.pid) + ") died without reporting the app's status; " + what)
 	return Result{Code: CodeInternal, Lost: true}
 }
 
@@ -285,7 +292,11 @@ func (s *Supervisor) lost() Result {
 func (s *Supervisor) appStatus() unix.WaitStatus {
 	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
 	if err := unix.IoctlPidfdInfo(s.pidfd, &info); err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: app %d: exit status unavailable: %v\n", s.appPid, err)
+		why := "no exit information"
+		if err != nil {
+			why = err.Error()
+		}
+		warn("app " + strconv.Itoa(s.appPid) + ": exit status unavailable: " + why)
 		return reaper.ExitedStatus(CodeInternal)
 	}
 	unix.Close(s.pidfd)
@@ -309,7 +320,7 @@ func (s *Supervisor) deliver(sig unix.Signal) {
 		if !s.o.NoShim {
 			via = " through shim " + strconv.Itoa(s.pid)
 		}
-		fmt.Fprintf(signals.Stderr(), "tinyinit: %s -> %s to app %d%s\n", signals.Name(sig), targetName(to), s.appPid, via)
+		warn(signals.Name(sig) + " -> " + targetName(to) + " to app " + strconv.Itoa(s.appPid) + via)
 	}
 	if !s.o.NoShim {
 		_ = unix.Kill(s.pid, sig)
@@ -361,7 +372,10 @@ func targetName(sig unix.Signal) string {
 // Describe says, for -v, what was started.
 func (s *Supervisor) Describe() string {
 	if s.o.NoShim {
-		return fmt.Sprintf("app %d (no shim): %s", s.pid, strings.Join(s.o.App.Argv, " "))
+		return "app " + strconv.Itoa(s.pid) + " (no shim): " + strings.Join(s.o.App.Argv, " ")
 	}
-	return fmt.Sprintf("shim %d for: %s", s.pid, strings.Join(s.o.App.Argv, " "))
+	return "shim " + strconv.Itoa(s.pid) + " for: " + strings.Join(s.o.App.Argv, " ")
 }
+
+// warn writes one line of tinyinit's own to stderr.
+func warn(msg string) { _, _ = io.WriteString(signals.Stderr(), "tinyinit: "+msg+"\n") }

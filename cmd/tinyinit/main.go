@@ -5,10 +5,11 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -47,21 +48,21 @@ func run() int {
 	}
 	switch {
 	case s.Help:
-		fmt.Print(usage)
+		os.Stdout.WriteString(usage)
 		return 0
 	case s.Version:
-		fmt.Printf("tinyinit %s\n", version)
+		os.Stdout.WriteString("tinyinit " + version + "\n")
 		return 0
 	case s.License:
-		fmt.Print(tinyinit.License)
+		os.Stdout.WriteString(tinyinit.License)
 		return 0
 	case s.List:
-		fmt.Print(s.Commands())
+		os.Stdout.WriteString(s.Commands())
 		return 0
 	}
-	logf := func(format string, args ...any) {
+	logf := func(msg string) {
 		if s.Verbose > 0 {
-			fmt.Fprintf(signals.Stderr(), "tinyinit: "+format+"\n", args...)
+			warn(msg)
 		}
 	}
 
@@ -81,13 +82,15 @@ func run() int {
 		return fail(err)
 	}
 	if s.Check {
-		fmt.Print(s.Describe())
+		var b strings.Builder
+		b.WriteString(s.Describe())
 		for _, st := range steps {
-			fmt.Printf("%-13s %s\n", kindName(st.Kind), strings.Join(st.Argv, " "))
+			b.WriteString(pad(kindName(st.Kind), 13) + " " + strings.Join(st.Argv, " ") + "\n")
 		}
 		if fqdn != "" {
-			fmt.Printf("hostname      %s\n", fqdn)
+			b.WriteString("hostname      " + fqdn + "\n")
 		}
+		os.Stdout.WriteString(b.String())
 		return 0
 	}
 
@@ -101,7 +104,7 @@ func run() int {
 	var orphan func(int)
 	if s.WarnReap {
 		orphan = func(pid int) {
-			fmt.Fprintf(signals.Stderr(), "tinyinit: reaped zombie process %d (not the app)\n", pid)
+			warn("reaped zombie process " + strconv.Itoa(pid) + " (not the app)")
 		}
 	}
 	r := reaper.StartReporting(orphan)
@@ -120,27 +123,27 @@ func run() int {
 			break
 		}
 		if res.Stopped {
-			logf("stop signal during %s %q: not starting what follows", kindName(st.Kind), st.Name)
+			logf("stop signal during " + kindName(st.Kind) + " " + strconv.Quote(st.Name) + ": not starting what follows")
 			break
 		}
 	}
 	if left := r.Sweep(reaper.SweepBound); left > 0 {
-		logf("terminated and reaped %d processes left behind", left)
+		logf("terminated and reaped " + strconv.Itoa(left) + " processes left behind")
 	}
 	code = s.RemapExit(code)
-	logf("exiting with code %d", code)
+	logf("exiting with code " + strconv.Itoa(code))
 	return code
 }
 
 // applyHostname makes the FQDN visible by every means allowed here and
 // returns the app's environment with it.
-func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(string, ...any)) []string {
+func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(string)) []string {
 	named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
 	for _, w := range named.Warnings {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: %s\n", w)
+		warn(w)
 	}
 	for _, n := range named.Notes {
-		logf("%s", n)
+		logf(n)
 	}
 	return named.Env(env)
 }
@@ -148,7 +151,7 @@ func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(st
 // runStep runs one program to its end, passing it every signal.
 func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
 	if st.NoShim && !shim.NoShimSupported() {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: %v; running with the shim instead\n", shim.ErrNoExitInfo)
+		warn(shim.ErrNoExitInfo.Error() + "; running with the shim instead")
 		st.NoShim = false
 	}
 	sup, err := shim.Launch(r, shim.Options{
@@ -164,7 +167,7 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 		return shim.Result{}, err
 	}
 	if verbose {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: pid %d started %s %s\n", os.Getpid(), kindName(st.Kind), sup.Describe())
+		warn("pid " + strconv.Itoa(os.Getpid()) + " started " + kindName(st.Kind) + " " + sup.Describe())
 	}
 	res := sup.Wait(sigs)
 	if res.Escalated {
@@ -178,10 +181,10 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 // the container's exit code: the bootstrap's own, or CodeCheckFailed.
 func stepFailed(st config.Step, code int) int {
 	if st.Kind == config.Check {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: check of %q failed with code %d (%s); not starting it\n", st.Name, code, strings.Join(st.Argv, " "))
+		warn("check of " + strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + " (" + strings.Join(st.Argv, " ") + "); not starting it")
 		return config.CodeCheckFailed
 	}
-	fmt.Fprintf(signals.Stderr(), "tinyinit: %q failed with code %d; not starting what follows\n", st.Name, code)
+	warn(strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + "; not starting what follows")
 	return code
 }
 
@@ -207,7 +210,7 @@ func parentDeathSignal(sig unix.Signal) error {
 		return nil
 	}
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
-		return fmt.Errorf("-p %s: set parent-death signal: %w", signals.Name(sig), err)
+		return &setupError{"-p " + signals.Name(sig) + ": set parent-death signal", err}
 	}
 	return nil
 }
@@ -215,20 +218,20 @@ func parentDeathSignal(sig unix.Signal) error {
 // becomeReaper makes orphans come to us when we are not pid 1 (under
 // "docker run --init", a supervisor, or a shell): the kernel sends them to
 // the nearest subreaper ancestor.
-func becomeReaper(logf func(string, ...any)) {
+func becomeReaper(logf func(string)) {
 	if os.Getpid() == 1 {
 		return
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintf(signals.Stderr(), "tinyinit: not pid 1 and cannot become a child subreaper (%v): orphans will not be reaped by tinyinit\n", err)
+		warn("not pid 1 and cannot become a child subreaper (" + err.Error() + "): orphans will not be reaped by tinyinit")
 		return
 	}
-	logf("not pid 1 (pid %d): registered as child subreaper", os.Getpid())
+	logf("not pid 1 (pid " + strconv.Itoa(os.Getpid()) + "): registered as child subreaper")
 }
 
 // fail reports err once, as the one line users see, and picks the exit code.
 func fail(err error) int {
-	fmt.Fprintf(signals.Stderr(), "tinyinit: %v\n", err)
+	warn(err.Error())
 	var ue *config.UsageError
 	var se *shim.StartError
 	switch {
@@ -239,6 +242,26 @@ func fail(err error) int {
 	}
 	return shim.CodeInternal
 }
+
+// warn writes one line of tinyinit's own to stderr.
+func warn(msg string) { _, _ = io.WriteString(signals.Stderr(), "tinyinit: "+msg+"\n") }
+
+// pad left-aligns s in a column of width n, as %-13s would.
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+// setupError is a step of init's own set-up that failed.
+type setupError struct {
+	what string
+	err  error
+}
+
+func (e *setupError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
 
 const usage = `usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]
        tinyinit [OPTIONS] -- NAME [ARGS...]      a command from the config file
