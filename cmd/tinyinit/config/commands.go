@@ -176,7 +176,7 @@ func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
 	c, ok := f.command(name)
 	if !ok || strings.Contains(name, "/") {
 		if f != nil && (len(f.Commands) > 0 || f.Bootstrap != nil) && !strings.Contains(name, "/") && !isProgram(name) {
-			return nil, usagef("%q is neither a command in %s (%s) nor a program in PATH", name, f.path, strings.Join(f.listNames(), ", "))
+			return nil, usagef("%q is neither a command in %s (%s) nor a program in PATH", name, f.path, oneLine(strings.Join(f.listNames(), ", ")))
 		}
 		return []Step{s.step(Service, "", s.Argv, nil, nil)}, nil
 	}
