@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -63,7 +62,7 @@ type Command struct {
 }
 
 // errorf reports a mistake in the config file as FILE:LINE: key: msg.
-func (f *File) errorf(key string, format string, args ...any) error {
+func (f *File) errorf(key, msg string) error {
 	// A key that is missing (run = ... left out) is reported at its table.
 	loc := f.path
 	for k := key; k != ""; {
@@ -77,7 +76,7 @@ func (f *File) errorf(key string, format string, args ...any) error {
 		}
 		k = k[:i]
 	}
-	return usagef("%s: %s", loc, oneLine(key+": "+fmt.Sprintf(format, args...)))
+	return usage(loc + ": " + oneLine(key+": "+msg))
 }
 
 // LoadFile reads and strictly decodes the config at path. A missing file
@@ -112,28 +111,35 @@ func readConfig(path string) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if err == unix.ENOENT {
-			return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
+			return nil, missingFile(path)
 		}
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, usagef("%s: config is not a regular file but %s", path, kindOf(fi.Mode()))
+		return nil, usage(path + ": config is not a regular file but " + kindOf(fi.Mode()))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	if len(b) > maxFileSize {
-		return nil, usagef("%s: config is larger than %d bytes", path, maxFileSize)
+		return nil, usage(path + ": config is larger than " + strconv.Itoa(maxFileSize) + " bytes")
 	}
 	return b, nil
 }
+
+// missingFile is "PATH: file does not exist", which LoadProgram tells
+// apart from other errors with errors.Is(err, os.ErrNotExist).
+type missingFile string
+
+func (p missingFile) Error() string { return string(p) + ": " + os.ErrNotExist.Error() }
+func (p missingFile) Unwrap() error { return os.ErrNotExist }
 
 func kindOf(m os.FileMode) string {
 	switch {
