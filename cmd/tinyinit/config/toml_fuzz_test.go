@@ -63,10 +63,10 @@ func checkTOMLError(t *testing.T, b []byte, err error) {
 	}
 }
 
-// tomlSeeds: documents in code, every FuzzParseFile corpus entry, and the
-// README's TOML examples (so that they are known to read).
+// tomlSeeds: documents in code, FuzzParseFile's seeds (in code and in its
+// corpus), and the README's TOML examples (so that they are known to read).
 func tomlSeeds(tb testing.TB) []string {
-	seeds := []string{
+	seeds := append(parseFileSeeds(),
 		"a = 1\n",
 		"a = \"\\u00e9\\U0001F600\\t\\\"\\\\\"\n",
 		"a = \"\"\"\nx\\\n   y\"\"\"\"\"\n",
@@ -92,7 +92,7 @@ func tomlSeeds(tb testing.TB) []string {
 		"\"\" = 1\n'' .\"\" = 2\n",
 		"a = \"x\" # \x7f\n",
 		"a = 1\r\nb = 2\r",
-	}
+	)
 	for _, dir := range []string{"testdata/fuzz/FuzzParseFile", "testdata/fuzz/FuzzTOML"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, name := range files {
