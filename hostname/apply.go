@@ -2,9 +2,9 @@ package hostname
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -57,26 +57,26 @@ type Result struct {
 // other process reads /etc/hosts.
 func Apply(fqdn string, o ApplyOptions) Result {
 	r := Result{FQDN: fqdn, setHOSTNAME: o.SetHostnameEnv}
-	note := func(format string, args ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, args...)) }
+	note := func(s string) { r.Notes = append(r.Notes, s) }
 
 	// Read before sethostname changes it: the runtime's name is how
 	// /etc/hosts knows the container's address.
 	runtimeName, _ := currentName()
 
 	if err := setKernelName(fqdn); err != nil {
-		note("hostname %s: sethostname not used: %v", fqdn, err)
+		note("hostname " + fqdn + ": sethostname not used: " + err.Error())
 	} else {
 		r.Sethostname = true
-		note("hostname %s: set with sethostname(2); every program sees it", fqdn)
+		note("hostname " + fqdn + ": set with sethostname(2); every program sees it")
 	}
 
 	if r.Sethostname {
 		note("preload library not needed")
 	} else if lib, err := findLibrary(o.Library); err != nil {
-		note("preload library not used: %v; programs see %q", err, runtimeName)
+		note("preload library not used: " + err.Error() + "; programs see " + strconv.Quote(runtimeName))
 	} else {
 		r.Preload = lib
-		note("preload library %s in LD_PRELOAD: dynamically linked programs see %s, static ones %q", lib, fqdn, runtimeName)
+		note("preload library " + lib + " in LD_PRELOAD: dynamically linked programs see " + fqdn + ", static ones " + strconv.Quote(runtimeName))
 	}
 
 	hosts := o.HostsFile
@@ -87,13 +87,13 @@ func Apply(fqdn string, o ApplyOptions) Result {
 	changed, err := updateHosts(hosts, fqdn, short)
 	switch {
 	case err != nil:
-		r.Warnings = append(r.Warnings, fmt.Sprintf("hostname: %v: not mapping %s there", err, fqdn))
+		r.Warnings = append(r.Warnings, "hostname: "+err.Error()+": not mapping "+fqdn+" there")
 	case changed:
 		r.Hosts = true
-		note("%s maps %s", hosts, fqdn)
+		note(hosts + " maps " + fqdn)
 	default:
 		r.Hosts = true
-		note("%s already maps %s", hosts, fqdn)
+		note(hosts + " already maps " + fqdn)
 	}
 	return r
 }
@@ -106,7 +106,7 @@ func setKernelName(fqdn string) error {
 	ns, err := os.Readlink("/proc/self/ns/uts")
 	switch {
 	case err != nil:
-		return fmt.Errorf("cannot tell whether the UTS namespace is the host's (%v)", err)
+		return errors.New("cannot tell whether the UTS namespace is the host's (" + err.Error() + ")")
 	case ns == initUTSInode:
 		return errors.New("tinyinit runs in the host's UTS namespace, where it would rename the machine")
 	}
@@ -117,9 +117,9 @@ func setKernelName(fqdn string) error {
 	case errors.Is(err, unix.EPERM):
 		return errors.New("refused (EPERM: no CAP_SYS_ADMIN, as with Docker's default capabilities)")
 	case errors.Is(err, unix.EINVAL) && len(fqdn) > len(unix.Utsname{}.Nodename)-1:
-		return fmt.Errorf("the name is %d bytes, longer than the kernel's limit of %d", len(fqdn), len(unix.Utsname{}.Nodename)-1)
+		return errors.New("the name is " + strconv.Itoa(len(fqdn)) + " bytes, longer than the kernel's limit of " + strconv.Itoa(len(unix.Utsname{}.Nodename)-1))
 	}
-	return fmt.Errorf("sethostname: %w", err)
+	return &wrapError{"sethostname: ", err, ""}
 }
 
 // findLibrary returns the preload library's path: explicit, or beside the
@@ -142,7 +142,7 @@ func findLibrary(explicit string) (string, error) {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("%s not installed (looked at %s)", LibraryName, strings.Join(candidates, ", "))
+	return "", errors.New(LibraryName + " not installed (looked at " + strings.Join(candidates, ", ") + ")")
 }
 
 // Env returns base with the app's additions: TINYINIT_FQDN, the preload

@@ -3,7 +3,6 @@ package hostname
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -68,7 +67,7 @@ func editHosts(content []byte, fqdn, runtimeName string) []byte {
 	if short, _, _ := strings.Cut(fqdn, "."); short != fqdn {
 		names += " " + short
 	}
-	fmt.Fprintf(&b, "%s\t%s\t%s\n", addr, names, hostsMarker)
+	b.WriteString(addr + "\t" + names + "\t" + hostsMarker + "\n")
 	return b.Bytes()
 }
 
@@ -104,7 +103,7 @@ func updateHosts(path, fqdn, runtimeName string) (bool, error) {
 	}
 	if err := writeInPlace(path, old, updated); err != nil {
 		if errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission) {
-			return false, fmt.Errorf("%s is read-only", path)
+			return false, errors.New(path + " is read-only")
 		}
 		return false, err
 	}

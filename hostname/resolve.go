@@ -3,9 +3,9 @@ package hostname
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -88,7 +88,7 @@ func resolve(s Settings, current string, readFile func(string) ([]byte, error)) 
 	switch s.HostnameEnv {
 	case "", "keep", "fqdn":
 	default:
-		return "", fmt.Errorf("hostname: hostname_env %q: want keep or fqdn", s.HostnameEnv)
+		return "", errors.New("hostname: hostname_env " + strconv.Quote(s.HostnameEnv) + ": want keep or fqdn")
 	}
 	host, err := hostFQDN(s, readFile)
 	if err != nil {
@@ -109,7 +109,7 @@ func resolve(s Settings, current string, readFile func(string) ([]byte, error)) 
 		return "", err
 	}
 	if err := Validate(name); err != nil {
-		return "", fmt.Errorf("%w (from template %q)", err, tmpl)
+		return "", &wrapError{"", err, " (from template " + strconv.Quote(tmpl) + ")"}
 	}
 	return name, nil
 }
@@ -129,12 +129,12 @@ func hostFQDN(s Settings, readFile func(string) ([]byte, error)) (string, error)
 		case errors.Is(err, fs.ErrNotExist) && s.HostFQDNFile == "":
 			return "", nil
 		case err != nil:
-			return "", fmt.Errorf("hostname: host FQDN: %w", err)
+			return "", &wrapError{"hostname: host FQDN: ", err, ""}
 		}
 		line, _, _ := bytes.Cut(data, []byte("\n"))
 		host = string(line)
 		if strings.TrimSpace(host) == "" {
-			return "", fmt.Errorf("hostname: host FQDN file %s is empty", file)
+			return "", errors.New("hostname: host FQDN file " + file + " is empty")
 		}
 	}
 	return strings.TrimSuffix(strings.TrimSpace(host), "."), nil
@@ -144,7 +144,7 @@ func hostFQDN(s Settings, readFile func(string) ([]byte, error)) (string, error)
 func currentName() (string, error) {
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
-		return "", fmt.Errorf("hostname: uname: %w", err)
+		return "", &wrapError{"hostname: uname: ", err, ""}
 	}
 	return unix.ByteSliceToString(u.Nodename[:]), nil
 }

@@ -1,7 +1,8 @@
 package hostname
 
 import (
-	"fmt"
+	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ func (v Vars) value(name string) (val, source string, ok bool) {
 // unknown name and a variable without a value are all errors.
 func Expand(tmpl string, v Vars) (string, error) {
 	if tmpl == "" {
-		return "", fmt.Errorf("hostname: empty template")
+		return "", errors.New("hostname: empty template")
 	}
 	var b strings.Builder
 	rest := tmpl
@@ -51,22 +52,22 @@ func Expand(tmpl string, v Vars) (string, error) {
 			break
 		}
 		if rest[open] == '}' {
-			return "", fmt.Errorf("hostname: template %q: '}' without '{'", tmpl)
+			return "", errors.New("hostname: template " + strconv.Quote(tmpl) + ": '}' without '{'")
 		}
 		b.WriteString(rest[:open])
 		rest = rest[open+1:]
 		end := strings.IndexAny(rest, "{}")
 		if end < 0 || rest[end] == '{' {
-			return "", fmt.Errorf("hostname: template %q: '{' without '}'", tmpl)
+			return "", errors.New("hostname: template " + strconv.Quote(tmpl) + ": '{' without '}'")
 		}
 		name := rest[:end]
 		rest = rest[end+1:]
 		val, source, known := v.value(name)
 		switch {
 		case !known:
-			return "", fmt.Errorf("hostname: template %q: unknown variable {%s} (known: {hostname} {workload} {index} {host})", tmpl, name)
+			return "", errors.New("hostname: template " + strconv.Quote(tmpl) + ": unknown variable {" + name + "} (known: {hostname} {workload} {index} {host})")
 		case val == "":
-			return "", fmt.Errorf("hostname: template %q uses {%s}, which has no value (set %s)", tmpl, name, source)
+			return "", errors.New("hostname: template " + strconv.Quote(tmpl) + " uses {" + name + "}, which has no value (set " + source + ")")
 		}
 		b.WriteString(val)
 	}
@@ -85,14 +86,14 @@ const (
 // hyphen, 253 characters in all.
 func Validate(name string) error {
 	if name == "" {
-		return fmt.Errorf("hostname: empty name")
+		return errors.New("hostname: empty name")
 	}
 	if len(name) > maxName {
-		return fmt.Errorf("hostname: %q is %d characters long; the limit is %d", name, len(name), maxName)
+		return errors.New("hostname: " + strconv.Quote(name) + " is " + strconv.Itoa(len(name)) + " characters long; the limit is " + strconv.Itoa(maxName))
 	}
 	for _, label := range strings.Split(name, ".") {
 		if err := validLabel(label); err != nil {
-			return fmt.Errorf("hostname: %q: %w", name, err)
+			return &wrapError{"hostname: " + strconv.Quote(name) + ": ", err, ""}
 		}
 	}
 	return nil
@@ -101,16 +102,16 @@ func Validate(name string) error {
 func validLabel(l string) error {
 	switch {
 	case l == "":
-		return fmt.Errorf("empty label (leading, trailing or doubled dot)")
+		return errors.New("empty label (leading, trailing or doubled dot)")
 	case len(l) > maxLabel:
-		return fmt.Errorf("label %q is %d characters long; the limit is %d", l, len(l), maxLabel)
+		return errors.New("label " + strconv.Quote(l) + " is " + strconv.Itoa(len(l)) + " characters long; the limit is " + strconv.Itoa(maxLabel))
 	case l[0] == '-' || l[len(l)-1] == '-':
-		return fmt.Errorf("label %q starts or ends with '-'", l)
+		return errors.New("label " + strconv.Quote(l) + " starts or ends with '-'")
 	}
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
-			return fmt.Errorf("label %q: character %q is not a letter, digit or '-'", l, c)
+			return errors.New("label " + strconv.Quote(l) + ": character " + strconv.QuoteRune(rune(c)) + " is not a letter, digit or '-'")
 		}
 	}
 	return nil

@@ -4,7 +4,7 @@
 package signals
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -88,11 +88,11 @@ func Name(sig unix.Signal) string {
 func Parse(s string) (unix.Signal, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
 	if t == "" {
-		return 0, fmt.Errorf("empty signal name")
+		return 0, errors.New("empty signal name")
 	}
 	if n, err := strconv.Atoi(t); err == nil {
 		if n < 1 || n > rtMax {
-			return 0, fmt.Errorf("signal number %d out of range 1..%d", n, rtMax)
+			return 0, errors.New("signal number " + strconv.Itoa(n) + " out of range 1.." + strconv.Itoa(rtMax))
 		}
 		return unix.Signal(n), nil
 	}
@@ -105,7 +105,7 @@ func Parse(s string) (unix.Signal, error) {
 	if sig, ok := parseRealtime(t); ok {
 		return sig, nil
 	}
-	return 0, fmt.Errorf("unknown signal %q", s)
+	return 0, errors.New("unknown signal " + strconv.Quote(s))
 }
 
 func parseRealtime(t string) (unix.Signal, bool) {

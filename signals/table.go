@@ -1,8 +1,9 @@
 package signals
 
 import (
-	"fmt"
+	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -28,7 +29,7 @@ func (m Map) Translate(sig unix.Signal) unix.Signal {
 // sees SIGKILL or SIGSTOP, and SIGCHLD is its own business, never forwarded.
 func (m Map) Set(from, to unix.Signal) error {
 	if !Forwardable(from) {
-		return fmt.Errorf("%s cannot be translated: tinyinit never receives it as a signal to forward", Name(from))
+		return errors.New(Name(from) + " cannot be translated: tinyinit never receives it as a signal to forward")
 	}
 	m[from] = to
 	return nil
@@ -39,18 +40,28 @@ func (m Map) Set(from, to unix.Signal) error {
 func ParsePair(s string) (from, to unix.Signal, err error) {
 	i := strings.IndexAny(s, ":=")
 	if i < 0 {
-		return 0, 0, fmt.Errorf("%q: want FROM:TO, e.g. TERM:QUIT", s)
+		return 0, 0, errors.New(strconv.Quote(s) + ": want FROM:TO, e.g. TERM:QUIT")
 	}
 	from, err = Parse(s[:i])
 	if err != nil {
-		return 0, 0, fmt.Errorf("%q: %w", s, err)
+		return 0, 0, &pairError{s, err}
 	}
 	to, err = ParseTarget(s[i+1:])
 	if err != nil {
-		return 0, 0, fmt.Errorf("%q: %w", s, err)
+		return 0, 0, &pairError{s, err}
 	}
 	return from, to, nil
 }
+
+// pairError is a mistake in one side of a pair: "TERM:QUITE": unknown
+// signal "QUITE". It wraps the side's error, as fmt's %w would.
+type pairError struct {
+	pair string
+	err  error
+}
+
+func (e *pairError) Error() string { return strconv.Quote(e.pair) + ": " + e.err.Error() }
+func (e *pairError) Unwrap() error { return e.err }
 
 // ParseTarget reads the right side of a mapping, where "0" and "none" mean Drop.
 func ParseTarget(s string) (unix.Signal, error) {

@@ -1,11 +1,12 @@
 package config
 
 import (
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -54,7 +55,7 @@ func (f *File) validateCommands() error {
 		}
 		for _, n := range c.Needs {
 			if _, ok := f.command(n); !ok {
-				return f.errorf(key+".needs", "%q is not a command in this config", n)
+				return f.errorf(key+".needs", strconv.Quote(n)+" is not a command in this config")
 			}
 		}
 		return nil
@@ -122,7 +123,7 @@ func (f *File) needsOrder(name string) ([]string, error) {
 	var visit func(n string, path []string) error
 	visit = func(n string, path []string) error {
 		if i := slices.Index(path, n); i >= 0 {
-			return f.errorf(f.commandKey(path[len(path)-1])+".needs", "cycle: %s", strings.Join(append(path[i:], n), " -> "))
+			return f.errorf(f.commandKey(path[len(path)-1])+".needs", "cycle: "+strings.Join(append(path[i:], n), " -> "))
 		}
 		if slices.Contains(order, n) {
 			return nil
@@ -145,14 +146,14 @@ func (f *File) commandLayer(key string, c *Command) (layer, error) {
 	if c.Grace != nil {
 		d, err := durationValue(c.Grace)
 		if err != nil {
-			return l, f.errorf(key+".grace", "%v", err)
+			return l, f.errorf(key+".grace", err.Error())
 		}
 		l.grace = &d
 	}
 	if c.StopSignals != nil {
 		stop, err := parseSignalList(c.StopSignals)
 		if err != nil {
-			return l, f.errorf(key+".stop_signals", "%v", err)
+			return l, f.errorf(key+".stop_signals", err.Error())
 		}
 		l.stop = stop
 	}
@@ -176,7 +177,7 @@ func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
 	c, ok := f.command(name)
 	if !ok || strings.Contains(name, "/") {
 		if f != nil && (len(f.Commands) > 0 || f.Bootstrap != nil) && !strings.Contains(name, "/") && !isProgram(name) {
-			return nil, usagef("%q is neither a command in %s (%s) nor a program in PATH", name, f.path, strings.Join(f.listNames(), ", "))
+			return nil, usage(strconv.Quote(name) + " is neither a command in " + f.path + " (" + oneLine(strings.Join(f.listNames(), ", ")) + ") nor a program in PATH")
 		}
 		return []Step{s.step(Service, "", s.Argv, nil, nil)}, nil
 	}
@@ -262,9 +263,17 @@ func (s *Settings) Commands() string {
 		if desc == "" {
 			desc = strings.Join(c.Run, " ")
 		}
-		fmt.Fprintf(&b, "%-*s  %s\n", width, n, desc)
+		b.WriteString(pad(n, width) + "  " + desc + "\n")
 	}
 	return b.String()
+}
+
+// pad fills s with spaces to width characters, as fmt's %-*s does.
+func pad(s string, width int) string {
+	if n := width - utf8.RuneCountInString(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -110,3 +110,17 @@ func TestStepEnviron(t *testing.T) {
 		t.Fatalf("Environ = %q", got)
 	}
 }
+
+// A command's name may hold a newline (a quoted TOML key): the error that
+// lists the commands stays one line.
+func TestPlanUnknownNameOneLine(t *testing.T) {
+	f, err := parseFile("c.toml", []byte("[commands.\"a\\nb\"]\nrun = [\"x\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Settings{File: f, Argv: []string{"nope"}}
+	_, err = s.Plan(func(string) bool { return false })
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `(a\nb)`) {
+		t.Fatalf("Plan: %q, want one line listing a\\nb", err)
+	}
+}

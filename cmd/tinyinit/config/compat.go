@@ -69,7 +69,7 @@ var compatOptions = []option{
 	{short: 'e', hasValue: true, apply: func(s *Settings, v string) error {
 		code, err := strconv.Atoi(v)
 		if err != nil || code < 0 || code > tiniMaxExitCode {
-			return usagef("-e %q: want an exit code from 0 to %d", v, tiniMaxExitCode)
+			return usage("-e " + strconv.Quote(v) + ": want an exit code from 0 to " + strconv.Itoa(tiniMaxExitCode))
 		}
 		s.ExitZero = append(s.ExitZero, code)
 		return nil
@@ -77,7 +77,7 @@ var compatOptions = []option{
 	{short: 'p', hasValue: true, apply: func(s *Settings, v string) error {
 		sig, err := signals.Parse(v)
 		if err != nil {
-			return usagef("-p: %v", err)
+			return usage("-p: " + err.Error())
 		}
 		s.ParentDeath = sig
 		return nil
@@ -92,7 +92,7 @@ var compatOptions = []option{
 		}
 		s.dumbInitFlag = true
 		if err := s.Map.Set(from, to); err != nil {
-			return usagef("--rewrite %q: %v", v, err)
+			return usage("--rewrite " + strconv.Quote(v) + ": " + err.Error())
 		}
 		return nil
 	}},
@@ -126,7 +126,7 @@ func parseRewrite(v string) (from, to unix.Signal, err error) {
 	f, errF := strconv.Atoi(a)
 	t, errT := strconv.Atoi(b)
 	if !ok || errF != nil || errT != nil || f < 1 || f > dumbInitMaxSignal || t < 0 || t > dumbInitMaxSignal {
-		return 0, 0, usagef("--rewrite %q: want FROM:TO, signal numbers from 1 to %d (TO of %s drops FROM)", v, dumbInitMaxSignal, dumbInitDropSignal)
+		return 0, 0, usage("--rewrite " + strconv.Quote(v) + ": want FROM:TO, signal numbers from 1 to " + strconv.Itoa(dumbInitMaxSignal) + " (TO of " + dumbInitDropSignal + " drops FROM)")
 	}
 	if t == 0 {
 		return unix.Signal(f), signals.Drop, nil

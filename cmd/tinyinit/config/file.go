@@ -1,14 +1,11 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
-	"github.com/pelletier/go-toml/v2"
-	"github.com/pelletier/go-toml/v2/unstable"
 	"golang.org/x/sys/unix"
 
 	"github.com/tinyinit/tinyinit/hostname"
@@ -22,18 +19,19 @@ const DefaultPath = "/etc/tinyinit.toml"
 const maxFileSize = 1 << 20
 
 // File is the config file's schema. Decoding is strict: a key that is not
-// here is an error, so a typo never silently does nothing.
+// here is an error, so a typo never silently does nothing. Each field's key
+// is its name in snake case (NoShim: no_shim); decode lists them.
 type File struct {
-	Grace       any            `toml:"grace"` // "10s", or seconds as a number
-	Group       *bool          `toml:"group"`
-	NoShim      *bool          `toml:"no_shim"`
-	Verbose     *int           `toml:"verbose"`
-	StopSignals []string       `toml:"stop_signals"`
-	Signals     map[string]any `toml:"signals"` // FROM = "TO", or a number; 0/"none" drops
+	Grace       any // "10s" (string), or seconds: int64 or float64
+	Group       *bool
+	NoShim      *bool
+	Verbose     *int
+	StopSignals []string
+	Signals     map[string]any // FROM = "TO" (string), or a number (int64); 0/"none" drops
 
-	Hostname  *HostnameSection   `toml:"hostname"`
-	Bootstrap *Command           `toml:"bootstrap"`
-	Commands  map[string]Command `toml:"commands"`
+	Hostname  *HostnameSection
+	Bootstrap *Command
+	Commands  map[string]Command
 
 	path  string
 	lines map[string]int // dotted key → line, for errors found after decoding
@@ -41,35 +39,35 @@ type File struct {
 
 // HostnameSection mirrors hostname.Settings.
 type HostnameSection struct {
-	Template     string `toml:"template"`
-	Workload     string `toml:"workload"`
-	Index        string `toml:"index"`
-	HostFQDN     string `toml:"host_fqdn"`
-	HostFQDNFile string `toml:"host_fqdn_file"`
-	HostnameEnv  string `toml:"hostname_env"`
+	Template     string
+	Workload     string
+	Index        string
+	HostFQDN     string
+	HostFQDNFile string
+	HostnameEnv  string
 }
 
 // Command is one of the image's named commands (and the bootstrap step).
 type Command struct {
-	Description string            `toml:"description"`
-	Run         []string          `toml:"run"`
-	Check       []string          `toml:"check"`
-	Env         map[string]string `toml:"env"`
-	Workdir     string            `toml:"workdir"`
-	Grace       any               `toml:"grace"`
-	Group       *bool             `toml:"group"`
-	StopSignals []string          `toml:"stop_signals"`
-	Signals     map[string]any    `toml:"signals"`
-	Needs       []string          `toml:"needs"` // commands that must succeed first
+	Description string
+	Run         []string
+	Check       []string
+	Env         map[string]string
+	Workdir     string
+	Grace       any // as File.Grace
+	Group       *bool
+	StopSignals []string
+	Signals     map[string]any // as File.Signals
+	Needs       []string       // commands that must succeed first
 }
 
-// fileError is a mistake in the config file, reported as FILE:LINE: what.
-func (f *File) errorf(key string, format string, args ...any) error {
+// errorf reports a mistake in the config file as FILE:LINE: key: msg.
+func (f *File) errorf(key, msg string) error {
 	// A key that is missing (run = ... left out) is reported at its table.
 	loc := f.path
 	for k := key; k != ""; {
 		if line := f.lines[k]; line > 0 {
-			loc = fmt.Sprintf("%s:%d", f.path, line)
+			loc = f.path + ":" + strconv.Itoa(line)
 			break
 		}
 		i := strings.LastIndexByte(k, '.')
@@ -78,7 +76,7 @@ func (f *File) errorf(key string, format string, args ...any) error {
 		}
 		k = k[:i]
 	}
-	return usagef("%s: %s: %s", loc, key, fmt.Sprintf(format, args...))
+	return usage(loc + ": " + oneLine(key+": "+msg))
 }
 
 // LoadFile reads and strictly decodes the config at path. A missing file
@@ -93,12 +91,14 @@ func LoadFile(path string) (*File, error) {
 
 // parseFile decodes a config's bytes; path only names it in errors.
 func parseFile(path string, b []byte) (*File, error) {
-	f := &File{path: path}
-	dec := toml.NewDecoder(strings.NewReader(string(b))).DisallowUnknownFields()
-	if err := dec.Decode(f); err != nil {
-		return nil, decodeError(path, err)
+	root, err := readTOML(b)
+	if err != nil {
+		return nil, usage(path + ":" + err.Error())
 	}
-	f.lines = keyLines(b)
+	f := &File{path: path, lines: map[string]int{}}
+	if err := f.decode(root); err != nil {
+		return nil, err
+	}
 	if err := f.validateCommands(); err != nil {
 		return nil, err
 	}
@@ -111,28 +111,35 @@ func readConfig(path string) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if err == unix.ENOENT {
-			return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
+			return nil, missingFile(path)
 		}
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, usagef("%s: config is not a regular file but %s", path, kindOf(fi.Mode()))
+		return nil, usage(path + ": config is not a regular file but " + kindOf(fi.Mode()))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, usagef("%s: cannot read config: %v", path, err)
+		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
 	if len(b) > maxFileSize {
-		return nil, usagef("%s: config is larger than %d bytes", path, maxFileSize)
+		return nil, usage(path + ": config is larger than " + strconv.Itoa(maxFileSize) + " bytes")
 	}
 	return b, nil
 }
+
+// missingFile is "PATH: file does not exist", which LoadProgram tells
+// apart from other errors with errors.Is(err, os.ErrNotExist).
+type missingFile string
+
+func (p missingFile) Error() string { return string(p) + ": " + os.ErrNotExist.Error() }
+func (p missingFile) Unwrap() error { return os.ErrNotExist }
 
 func kindOf(m os.FileMode) string {
 	switch {
@@ -148,105 +155,212 @@ func kindOf(m os.FileMode) string {
 	return "a special file"
 }
 
-// decodeError turns the TOML library's errors into one FILE:LINE line.
-func decodeError(path string, err error) error {
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) && len(strict.Errors) > 0 {
-		e := strict.Errors[0]
-		row, _ := e.Position()
-		return usagef("%s:%d: unknown key %q", path, row, strings.Join(e.Key(), "."))
-	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		row, _ := de.Position()
-		msg := typeMessage(strings.TrimPrefix(de.Error(), "toml: "))
-		if k := de.Key(); len(k) > 0 {
-			msg = strings.Join(k, ".") + ": " + msg
+// decode fills f from the document, strictly: every key must be in the
+// schema and every value of its type. It notes each key's line for the
+// checks that come after decoding (signal names, durations, needs).
+func (f *File) decode(root *node) error {
+	for _, fl := range root.fields {
+		key, v := fl.name, fl.val
+		f.lines[key] = v.line
+		var err error
+		switch key {
+		case "grace":
+			f.Grace, err = f.duration(key, v)
+		case "group":
+			f.Group, err = f.boolean(key, v)
+		case "no_shim":
+			f.NoShim, err = f.boolean(key, v)
+		case "verbose":
+			f.Verbose, err = f.integer(key, v)
+		case "stop_signals":
+			f.StopSignals, err = f.stringList(key, v)
+		case "signals":
+			f.Signals, err = f.signalFields(key, v)
+		case "hostname":
+			f.Hostname, err = f.hostnameSection(key, v)
+		case "bootstrap":
+			var c Command
+			c, err = f.commandSection(key, v)
+			f.Bootstrap = &c
+		case "commands":
+			f.Commands, err = f.commandSections(key, v)
+		default:
+			return f.unknown(key, v)
 		}
-		return usagef("%s:%d: %s", path, row, msg)
-	}
-	return usagef("%s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
-}
-
-// typeMessage shortens the library's "cannot decode TOML string into
-// struct field config.File.Group of type bool" to "want bool, not a TOML
-// string": the user knows the key, not our Go types.
-func typeMessage(msg string) string {
-	rest, ok := strings.CutPrefix(msg, "cannot decode TOML ")
-	if !ok {
-		return msg
-	}
-	kind, _, _ := strings.Cut(rest, " ")
-	i := strings.LastIndex(rest, " of type ")
-	if i < 0 {
-		return "wrong type: a TOML " + kind
-	}
-	want := strings.TrimPrefix(rest[i+len(" of type "):], "*")
-	switch {
-	case strings.HasPrefix(want, "[]"):
-		want = "a list"
-	case strings.HasPrefix(want, "map["):
-		want = "a table"
-	case strings.HasPrefix(want, "config."):
-		want = "a table"
-	case want == "interface {}":
-		want = "a value"
-	}
-	return "want " + want + ", not a TOML " + kind
-}
-
-// keyLines maps every dotted key of a valid document to the line it is on,
-// so that values checked after decoding (signal names, durations) can be
-// reported where they are.
-func keyLines(b []byte) map[string]int {
-	lines := map[string]int{}
-	p := unstable.Parser{}
-	p.Reset(b)
-	var table []string
-	for p.NextExpression() {
-		e := p.Expression()
-		switch e.Kind {
-		case unstable.Table, unstable.ArrayTable:
-			parts, line := keyOf(&p, e.Key())
-			table = parts
-			lines[strings.Join(table, ".")] = line
-		case unstable.KeyValue:
-			parts, line := keyOf(&p, e.Key())
-			full := strings.Join(append(append([]string(nil), table...), parts...), ".")
-			lines[full] = line
-			if v := e.Value(); v.Kind == unstable.InlineTable {
-				inlineLines(&p, v, full, lines)
-			}
+		if err != nil {
+			return err
 		}
 	}
-	return lines
+	return nil
 }
 
-func inlineLines(p *unstable.Parser, n *unstable.Node, prefix string, lines map[string]int) {
-	it := n.Children()
-	for it.Next() {
-		kv := it.Node()
-		if kv.Kind != unstable.KeyValue {
-			continue
-		}
-		parts, line := keyOf(p, kv.Key())
-		lines[prefix+"."+strings.Join(parts, ".")] = line
-	}
+func (f *File) unknown(key string, v *node) error {
+	return usage(f.path + ":" + strconv.Itoa(v.line) + ": unknown key " + strconv.Quote(key))
 }
 
-// keyOf returns a key's parts and the line it starts on (keys always carry
-// their place in the input, unlike some values).
-func keyOf(p *unstable.Parser, it unstable.Iterator) ([]string, int) {
-	var parts []string
-	line := 0
-	for it.Next() {
-		n := it.Node()
-		if line == 0 && n.Raw.Length > 0 {
-			line = p.Shape(n.Raw).Start.Line
-		}
-		parts = append(parts, string(n.Data))
+// wrongType is the error for a value of the wrong kind; want is what the
+// key takes, in the words of the previous decoder's messages.
+func (f *File) wrongType(key string, v *node, want string) error {
+	return usage(f.path + ":" + strconv.Itoa(v.line) + ": " + oneLine(key) + ": want " + want + ", not a TOML " + v.kind.String())
+}
+
+// table checks that v is a table and walks its keys in the file's order,
+// each with its name and its dotted key.
+func (f *File) table(key string, v *node, each func(name, key string, v *node) error) error {
+	if v.kind != kindTable {
+		return f.wrongType(key, v, "a table")
 	}
-	return parts, line
+	for _, fl := range v.fields {
+		k := key + "." + fl.name
+		f.lines[k] = fl.val.line
+		if err := each(fl.name, k, fl.val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *File) str(key string, v *node) (string, error) {
+	if v.kind != kindString {
+		return "", f.wrongType(key, v, "string")
+	}
+	return v.str, nil
+}
+
+func (f *File) boolean(key string, v *node) (*bool, error) {
+	if v.kind != kindBool {
+		return nil, f.wrongType(key, v, "bool")
+	}
+	b := v.bool
+	return &b, nil
+}
+
+func (f *File) integer(key string, v *node) (*int, error) {
+	if v.kind != kindInteger {
+		return nil, f.wrongType(key, v, "int")
+	}
+	n := int(v.num)
+	return &n, nil
+}
+
+// stringList reads a list of strings; an empty list is not a missing one
+// (check = [] is an error, no check is not).
+func (f *File) stringList(key string, v *node) ([]string, error) {
+	if v.kind != kindArray {
+		return nil, f.wrongType(key, v, "a list")
+	}
+	out := make([]string, 0, len(v.list))
+	for _, e := range v.list {
+		s, err := f.str(key, e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// duration keeps a grace as written, for durationValue to read: a string,
+// or a number of seconds.
+func (f *File) duration(key string, v *node) (any, error) {
+	switch v.kind {
+	case kindString:
+		return v.str, nil
+	case kindInteger:
+		return v.num, nil
+	case kindFloat:
+		return v.float, nil
+	}
+	return nil, f.wrongType(key, v, `a duration like "10s" or a number of seconds`)
+}
+
+// signalFields reads a [signals] table as written (FROM = "TO" or a
+// number); File.signalTable checks the names when it builds the map.
+func (f *File) signalFields(key string, v *node) (map[string]any, error) {
+	m := map[string]any{}
+	return m, f.table(key, v, func(name, k string, v *node) error {
+		switch v.kind {
+		case kindString:
+			m[name] = v.str
+		case kindInteger:
+			m[name] = v.num
+		default:
+			return f.wrongType(k, v, "a signal name or number")
+		}
+		return nil
+	})
+}
+
+func (f *File) hostnameSection(key string, v *node) (*HostnameSection, error) {
+	h := &HostnameSection{}
+	return h, f.table(key, v, func(name, k string, v *node) error {
+		var dst *string
+		switch name {
+		case "template":
+			dst = &h.Template
+		case "workload":
+			dst = &h.Workload
+		case "index":
+			dst = &h.Index
+		case "host_fqdn":
+			dst = &h.HostFQDN
+		case "host_fqdn_file":
+			dst = &h.HostFQDNFile
+		case "hostname_env":
+			dst = &h.HostnameEnv
+		default:
+			return f.unknown(k, v)
+		}
+		var err error
+		*dst, err = f.str(k, v)
+		return err
+	})
+}
+
+func (f *File) commandSections(key string, v *node) (map[string]Command, error) {
+	cmds := map[string]Command{}
+	return cmds, f.table(key, v, func(name, k string, v *node) error {
+		c, err := f.commandSection(k, v)
+		cmds[name] = c
+		return err
+	})
+}
+
+func (f *File) commandSection(key string, v *node) (Command, error) {
+	var c Command
+	return c, f.table(key, v, func(name, k string, v *node) error {
+		var err error
+		switch name {
+		case "description":
+			c.Description, err = f.str(k, v)
+		case "run":
+			c.Run, err = f.stringList(k, v)
+		case "check":
+			c.Check, err = f.stringList(k, v)
+		case "env":
+			c.Env = map[string]string{}
+			err = f.table(k, v, func(name, k string, v *node) error {
+				s, err := f.str(k, v)
+				c.Env[name] = s
+				return err
+			})
+		case "workdir":
+			c.Workdir, err = f.str(k, v)
+		case "grace":
+			c.Grace, err = f.duration(k, v)
+		case "group":
+			c.Group, err = f.boolean(k, v)
+		case "stop_signals":
+			c.StopSignals, err = f.stringList(k, v)
+		case "signals":
+			c.Signals, err = f.signalFields(k, v)
+		case "needs":
+			c.Needs, err = f.stringList(k, v)
+		default:
+			return f.unknown(k, v)
+		}
+		return err
+	})
 }
 
 // HostnameSettings returns the [hostname] section, or nil when there is

@@ -4,7 +4,6 @@
 package config
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -63,9 +62,7 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-func usagef(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
+func usage(msg string) error { return &UsageError{Msg: msg} }
 
 // option describes one flag; short is a single letter or 0.
 type option struct {
@@ -79,10 +76,10 @@ var options = []option{
 	{long: "map", short: 'm', hasValue: true, apply: func(s *Settings, v string) error {
 		from, to, err := signals.ParsePair(v)
 		if err != nil {
-			return usagef("--map %v", err)
+			return usage("--map " + err.Error())
 		}
 		if err := s.Map.Set(from, to); err != nil {
-			return usagef("--map %q: %v", v, err)
+			return usage("--map " + strconv.Quote(v) + ": " + err.Error())
 		}
 		return nil
 	}},
@@ -93,7 +90,7 @@ var options = []option{
 	{long: "help", short: 'h', apply: func(s *Settings, _ string) error { s.Help = true; return nil }},
 	{long: "config", short: 'c', hasValue: true, apply: func(s *Settings, v string) error {
 		if v == "" {
-			return usagef("--config needs a path")
+			return usage("--config needs a path")
 		}
 		s.ConfigPath = v
 		return nil
@@ -101,7 +98,7 @@ var options = []option{
 	{long: "grace", hasValue: true, apply: func(s *Settings, v string) error {
 		d, err := parseDuration(v)
 		if err != nil {
-			return usagef("--grace: %v", err)
+			return usage("--grace: " + err.Error())
 		}
 		s.Grace, s.graceSet = d, true
 		return nil
@@ -169,16 +166,16 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 			name, value, hasEq := strings.Cut(a[2:], "=")
 			o := findLong(name)
 			if o == nil {
-				return nil, usagef("unknown option %s (see --help)", printable("--"+name))
+				return nil, usage("unknown option " + printable("--"+name) + " (see --help)")
 			}
 			if o.hasValue && !hasEq {
 				if i+1 >= len(args) {
-					return nil, usagef("--%s needs a value", name)
+					return nil, usage("--" + name + " needs a value")
 				}
 				i++
 				value = args[i]
 			} else if !o.hasValue && hasEq {
-				return nil, usagef("--%s takes no value", name)
+				return nil, usage("--" + name + " takes no value")
 			}
 			if err := o.apply(s, value); err != nil {
 				return nil, err
@@ -188,7 +185,7 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 		for j := 1; j < len(a); j++ {
 			o := findShort(a[j], p)
 			if o == nil {
-				return nil, usagef("unknown option %s (see --help)", printable("-"+a[j:j+1]))
+				return nil, usage("unknown option " + printable("-"+a[j:j+1]) + " (see --help)")
 			}
 			value := ""
 			if o.hasValue {
@@ -199,7 +196,7 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 					i++
 					value = args[i]
 				default:
-					return nil, usagef("-%c needs a value", a[j])
+					return nil, usage("-" + string(rune(a[j])) + " needs a value")
 				}
 				j = len(a)
 			}
@@ -210,7 +207,7 @@ func parseAs(p Personality, args []string) (*Settings, error) {
 	}
 	s.Argv = args[i:]
 	if len(s.Argv) == 0 && !s.Help && !s.Version && !s.Check && !s.List && !s.License {
-		return nil, usagef("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
+		return nil, usage("no command given: usage: tinyinit [OPTIONS] -- COMMAND [ARGS...]")
 	}
 	return s, nil
 }

@@ -17,19 +17,7 @@ import (
 // goes with the result: the top-level layer, every command's plan (alone
 // and after "bootstrap"), --list and --check.
 func FuzzParseFile(f *testing.F) {
-	for _, s := range []string{
-		"grace = \"10s\"\n[signals]\nTERM = \"QUIT\"\n",
-		"[signals]\nTERM = 3\nHUP = 0\nINT = \"none\"\n",
-		"[commands.web]\nrun = [\"puma\"]\n[commands.web.signals]\nTERM = \"QUIT\"\n",
-		"[hostname]\ntemplate = \"{workload}-{index}.{host}\"\n",
-		"[bootstrap]\nrun = [\"migrate\"]\n[commands.web]\nrun = [\"web\"]\nneeds = [\"bootstrap\"]\ncheck = [\"true\"]\n",
-		"[commands.a]\nrun = [\"a\"]\nneeds = [\"b\"]\n[commands.b]\nrun = [\"b\"]\nneeds = [\"a\"]\n",
-		"[signals\n",
-		"grace = [1, 2]\n",
-		"a.b.c = { d = 1 }\n",
-		"\"quoted key\" = 1\n",
-		"",
-	} {
+	for _, s := range parseFileSeeds() {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -59,6 +47,24 @@ func FuzzParseFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// parseFileSeeds are FuzzParseFile's seeds in code; FuzzTOML starts from
+// them too.
+func parseFileSeeds() []string {
+	return []string{
+		"grace = \"10s\"\n[signals]\nTERM = \"QUIT\"\n",
+		"[signals]\nTERM = 3\nHUP = 0\nINT = \"none\"\n",
+		"[commands.web]\nrun = [\"puma\"]\n[commands.web.signals]\nTERM = \"QUIT\"\n",
+		"[hostname]\ntemplate = \"{workload}-{index}.{host}\"\n",
+		"[bootstrap]\nrun = [\"migrate\"]\n[commands.web]\nrun = [\"web\"]\nneeds = [\"bootstrap\"]\ncheck = [\"true\"]\n",
+		"[commands.a]\nrun = [\"a\"]\nneeds = [\"b\"]\n[commands.b]\nrun = [\"b\"]\nneeds = [\"a\"]\n",
+		"[signals\n",
+		"grace = [1, 2]\n",
+		"a.b.c = { d = 1 }\n",
+		"\"quoted key\" = 1\n",
+		"",
+	}
 }
 
 // settingsWithFile settles settings as LoadProgram does for a command line

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -79,7 +78,7 @@ func LoadProgram(argv, env []string) (*Settings, error) {
 	case errors.Is(err, os.ErrNotExist) && !explicit:
 		// No config in the image: nothing to read.
 	case errors.Is(err, os.ErrNotExist):
-		return nil, usagef("%s: config not found", configPath)
+		return nil, usage(configPath + ": config not found")
 	default:
 		return nil, err
 	}
@@ -151,14 +150,14 @@ func fromEnv(env []string) (layer, string, error) {
 	if v, ok := get(EnvMap); ok {
 		m, err := signals.ParseMap(v)
 		if err != nil {
-			return l, "", usagef("%s: %v", EnvMap, err)
+			return l, "", usage(EnvMap + ": " + err.Error())
 		}
 		l.m = m
 	}
 	if v, ok := get(EnvGrace); ok {
 		d, err := parseDuration(v)
 		if err != nil {
-			return l, "", usagef("%s: %v", EnvGrace, err)
+			return l, "", usage(EnvGrace + ": " + err.Error())
 		}
 		l.grace = &d
 	}
@@ -169,7 +168,7 @@ func fromEnv(env []string) (layer, string, error) {
 		if v, ok := get(b.key); ok {
 			on, err := parseBool(v)
 			if err != nil {
-				return l, "", usagef("%s: %v", b.key, err)
+				return l, "", usage(b.key + ": " + err.Error())
 			}
 			*b.dst = &on
 		}
@@ -177,14 +176,14 @@ func fromEnv(env []string) (layer, string, error) {
 	if v, ok := get(EnvVerbose); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return l, "", usagef("%s: %q is not a verbosity level (0, 1, 2...)", EnvVerbose, v)
+			return l, "", usage(EnvVerbose + ": " + strconv.Quote(v) + " is not a verbosity level (0, 1, 2...)")
 		}
 		l.verbose = &n
 	}
 	if v, ok := get(EnvStopSignals); ok {
 		stop, err := parseSignalList(strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }))
 		if err != nil {
-			return l, "", usagef("%s: %v", EnvStopSignals, err)
+			return l, "", usage(EnvStopSignals + ": " + err.Error())
 		}
 		l.stop = stop
 	}
@@ -198,7 +197,7 @@ func (f *File) layer() (layer, error) {
 	if f.Grace != nil {
 		d, err := durationValue(f.Grace)
 		if err != nil {
-			return l, f.errorf("grace", "%v", err)
+			return l, f.errorf("grace", err.Error())
 		}
 		l.grace = &d
 	}
@@ -212,7 +211,7 @@ func (f *File) layer() (layer, error) {
 	if f.StopSignals != nil {
 		stop, err := parseSignalList(f.StopSignals)
 		if err != nil {
-			return l, f.errorf("stop_signals", "%v", err)
+			return l, f.errorf("stop_signals", err.Error())
 		}
 		l.stop = stop
 	}
@@ -232,7 +231,7 @@ func (f *File) signalTable(prefix string, t map[string]any) (signals.Map, error)
 		key := prefix + "." + k
 		from, err := signals.Parse(k)
 		if err != nil {
-			return nil, f.errorf(key, "%v", err)
+			return nil, f.errorf(key, err.Error())
 		}
 		var to unix.Signal
 		switch v := v.(type) {
@@ -241,13 +240,14 @@ func (f *File) signalTable(prefix string, t map[string]any) (signals.Map, error)
 		case int64:
 			to, err = signals.ParseTarget(strconv.FormatInt(v, 10))
 		default:
-			err = fmt.Errorf("want a signal name or number, not %T", v)
+			// decode stores nothing else; only a File built by hand can.
+			err = errors.New("want a signal name (a string) or number (an int64)")
 		}
 		if err != nil {
-			return nil, f.errorf(key, "%v", err)
+			return nil, f.errorf(key, err.Error())
 		}
 		if err := m.Set(from, to); err != nil {
-			return nil, f.errorf(key, "%v", err)
+			return nil, f.errorf(key, err.Error())
 		}
 	}
 	return m, nil
@@ -261,12 +261,12 @@ func parseSignalList(names []string) ([]unix.Signal, error) {
 			return nil, err
 		}
 		if !signals.Forwardable(sig) {
-			return nil, fmt.Errorf("%s cannot be a stop signal: tinyinit never receives it", signals.Name(sig))
+			return nil, errors.New(signals.Name(sig) + " cannot be a stop signal: tinyinit never receives it")
 		}
 		out = append(out, sig)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("empty list")
+		return nil, errors.New("empty list")
 	}
 	return out, nil
 }
@@ -279,17 +279,17 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 10s, 1m30s, or seconds)", s)
+		return 0, errors.New(strconv.Quote(s) + " is not a duration (e.g. 10s, 1m30s, or seconds)")
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
+		return 0, errors.New(strconv.Quote(s) + " is negative")
 	}
 	return d, nil
 }
 
 func secondsValue(n float64) (time.Duration, error) {
 	if n < 0 || n > 1e9 || n != n {
-		return 0, fmt.Errorf("%v seconds is out of range", n)
+		return 0, errors.New(strconv.FormatFloat(n, 'g', -1, 64) + " seconds is out of range")
 	}
 	return time.Duration(n * float64(time.Second)), nil
 }
@@ -303,7 +303,8 @@ func durationValue(v any) (time.Duration, error) {
 	case float64:
 		return secondsValue(v)
 	}
-	return 0, fmt.Errorf("want a duration like \"10s\" or a number of seconds, not %T", v)
+	// decode stores nothing else; only a File built by hand can.
+	return 0, errors.New(`want a duration like "10s" or a number of seconds (a string, an int64 or a float64)`)
 }
 
 func parseBool(s string) (bool, error) {
@@ -313,7 +314,7 @@ func parseBool(s string) (bool, error) {
 	case "0", "false", "no", "off":
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not a boolean (1/0, true/false, yes/no)", s)
+	return false, errors.New(strconv.Quote(s) + " is not a boolean (1/0, true/false, yes/no)")
 }
 
 // Describe renders the effective settings for --check, each with where it
@@ -330,21 +331,21 @@ func (s *Settings) Describe() string {
 	if s.File != nil {
 		cfg = s.File.path
 	}
-	fmt.Fprintf(&b, "config        %s\n", cfg)
+	b.WriteString("config        " + cfg + "\n")
 	cmd := strings.Join(s.Argv, " ")
 	if cmd == "" {
 		cmd = "(none given)"
 	}
-	fmt.Fprintf(&b, "command       %s\n", cmd)
+	b.WriteString("command       " + cmd + "\n")
 	if len(s.Map) == 0 {
-		fmt.Fprintf(&b, "signals       (none translated)\n")
+		b.WriteString("signals       (none translated)\n")
 	}
 	for _, pair := range strings.Split(s.Map.String(), ",") {
 		if pair == "" {
 			continue
 		}
 		from, _, _ := strings.Cut(pair, ":")
-		fmt.Fprintf(&b, "signals       %-16s (%s)\n", pair, src("signals."+from))
+		b.WriteString("signals       " + pad(pair, 16) + " (" + src("signals."+from) + ")\n")
 	}
 	stop := make([]string, len(s.StopSignals))
 	for i, sig := range s.StopSignals {
@@ -354,10 +355,14 @@ func (s *Settings) Describe() string {
 	if s.Grace > 0 {
 		grace = s.Grace.String()
 	}
-	fmt.Fprintf(&b, "stop_signals  %-16s (%s)\n", strings.Join(stop, ","), src("stop_signals"))
-	fmt.Fprintf(&b, "grace         %-16s (%s)\n", grace, src("grace"))
-	fmt.Fprintf(&b, "group         %-16v (%s)\n", s.Group, src("group"))
-	fmt.Fprintf(&b, "no_shim       %-16v (%s)\n", s.NoShim, src("no_shim"))
-	fmt.Fprintf(&b, "verbose       %-16d (%s)\n", s.Verbose, src("verbose"))
+	for _, row := range [][3]string{
+		{"stop_signals  ", strings.Join(stop, ","), "stop_signals"},
+		{"grace         ", grace, "grace"},
+		{"group         ", strconv.FormatBool(s.Group), "group"},
+		{"no_shim       ", strconv.FormatBool(s.NoShim), "no_shim"},
+		{"verbose       ", strconv.Itoa(s.Verbose), "verbose"},
+	} {
+		b.WriteString(row[0] + pad(row[1], 16) + " (" + src(row[2]) + ")\n")
+	}
 	return b.String()
 }
