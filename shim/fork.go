@@ -1,6 +1,8 @@
 package shim
 
 import (
+	"os"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -30,11 +32,14 @@ const (
 )
 
 // forkPlan is everything the shim and the app's child need, prepared by
-// init. Past the fork it is only read, except for the scratch fields at the
-// end, which each process writes in its own copy of memory.
+// init. It lives in a mapping of its own, outside the Go heap, with the C
+// strings it points to (planMemory), so that the shim can be forked without
+// the rest of init's memory. Past the fork it is only read, except for the
+// scratch fields at the end, which each process writes in its own copy.
+// It holds no Go pointers: the GC never sees it.
 type forkPlan struct {
-	path, dir  *byte   // dir is nil to stay where init is
-	argv, envv []*byte // nil-terminated
+	path, dir  uintptr // C strings; dir is 0 to stay where init is
+	argv, envv uintptr // NULL-terminated arrays of C strings
 	report     uintptr // the status pipe's write end
 	reportRead uintptr // its read end, init's alone: the shim closes it
 	setsid     bool
@@ -48,6 +53,11 @@ type forkPlan struct {
 	all   uint64               // every signal, to block
 	none  uint64               // no signal, the app's mask
 
+	// Init's memory the shim does not need (see leaveBehind).
+	leave  [maxLeave]memRange
+	nleave int
+	page   uintptr
+
 	// Scratch.
 	saved   uint64 // init's thread mask around the fork
 	errpipe [2]int32
@@ -59,31 +69,31 @@ type forkPlan struct {
 }
 
 // newForkPlan turns the app and its signal settings into a plan; path is
-// the program lookPath found, report and reportRead the status pipe.
-func newForkPlan(o Options, path string, report, reportRead int) (*forkPlan, error) {
-	p := &forkPlan{
-		report:     uintptr(report),
-		reportRead: uintptr(reportRead),
-		setsid:     o.App.Setsid,
-		foreground: !o.App.Setsid && ownsTerminal(),
-		group:      o.Group,
-		all:        ^uint64(0),
-	}
-	var err error
-	if p.path, err = syscall.BytePtrFromString(path); err != nil {
-		return nil, err
-	}
-	if o.App.Dir != "" {
-		if p.dir, err = syscall.BytePtrFromString(o.App.Dir); err != nil {
-			return nil, err
+// the program lookPath found, report and reportRead the status pipe. The
+// caller releases its memory once the shim is forked.
+func newForkPlan(o Options, path string, report, reportRead int) (*planMemory, error) {
+	strs := append([]string{path, o.App.Dir}, o.App.Argv...)
+	strs = append(strs, o.App.Env...)
+	for _, s := range strs {
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, unix.EINVAL // as execve would refuse it
 		}
 	}
-	if p.argv, err = syscall.SlicePtrFromStrings(o.App.Argv); err != nil {
+	m, err := newPlanMemory(strs, len(o.App.Argv)+len(o.App.Env)+2)
+	if err != nil {
 		return nil, err
 	}
-	if p.envv, err = syscall.SlicePtrFromStrings(o.App.Env); err != nil {
-		return nil, err
+	p := m.plan
+	p.report, p.reportRead = uintptr(report), uintptr(reportRead)
+	p.setsid, p.group = o.App.Setsid, o.Group
+	p.foreground = !o.App.Setsid && ownsTerminal()
+	p.all = ^uint64(0)
+	p.path = m.cstring(path)
+	if o.App.Dir != "" {
+		p.dir = m.cstring(o.App.Dir)
 	}
+	p.argv = m.cstrings(o.App.Argv)
+	p.envv = m.cstrings(o.App.Env)
 	p.wait = sigbit(unix.SIGCHLD)
 	for s := unix.Signal(1); s <= maxSignal; s++ {
 		if signals.Forwardable(s) {
@@ -95,7 +105,9 @@ func newForkPlan(o Options, path string, report, reportRead int) (*forkPlan, err
 		p.stop |= sigbit(s)
 	}
 	copy(p.name[:len(p.name)-1], shimName)
-	return p, nil
+	p.nleave = leaveBehind(&p.leave, m.bounds())
+	p.page = uintptr(os.Getpagesize())
+	return m, nil
 }
 
 // shimName is the shim's comm (at most 15 bytes): its command line is
@@ -111,13 +123,40 @@ func sigbit(s unix.Signal) uint64 { return 1 << (uint(s) - 1) }
 //go:nosplit
 //go:norace
 func forkShim(p *forkPlan) (int, syscall.Errno) {
+	// The stack this runs on is the one part of the Go heap the shim
+	// needs: it is here, in this frame, that the goroutine cannot move.
+	var here byte
+	sp := uintptr(unsafe.Pointer(&here))
+	markFork(p, sp, unix.MADV_DONTFORK)
 	raw(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.all)), uintptr(unsafe.Pointer(&p.saved)), 8)
 	pid, _, errno := syscall.RawSyscall6(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
 	if errno == 0 && pid == 0 {
 		shimMain(p)
 	}
 	raw(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.saved)), 0, 8)
+	markFork(p, sp, unix.MADV_DOFORK)
 	return int(pid), errno
+}
+
+// markFork sets advice (MADV_DONTFORK, then back to MADV_DOFORK) on the
+// memory the shim leaves behind, all but a window around sp: the frames of
+// the fork and of everything the shim calls.
+//
+//go:nosplit
+//go:norace
+func markFork(p *forkPlan, sp uintptr, advice uintptr) {
+	lo := (sp &^ (p.page - 1)) - stackWindow
+	hi := (sp &^ (p.page - 1)) + stackWindow
+	for i := 0; i < p.nleave && i < maxLeave; i++ {
+		r := p.leave[i]
+		if r.lo < lo {
+			raw(unix.SYS_MADVISE, r.lo, min(r.hi, lo)-r.lo, advice, 0)
+		}
+		if r.hi > hi {
+			start := max(r.lo, hi)
+			raw(unix.SYS_MADVISE, start, r.hi-start, advice, 0)
+		}
+	}
 }
 
 // shimMain is the shim's whole life: start the app as its child, pass it
@@ -215,13 +254,13 @@ func appMain(p *forkPlan) {
 			raw(unix.SYS_IOCTL, 0, unix.TIOCSPGRP, uintptr(unsafe.Pointer(&p.pgid)), 0)
 		}
 	}
-	if p.dir != nil {
-		if _, _, e := syscall.RawSyscall6(unix.SYS_CHDIR, uintptr(unsafe.Pointer(p.dir)), 0, 0, 0, 0, 0); e != 0 {
+	if p.dir != 0 {
+		if _, _, e := syscall.RawSyscall6(unix.SYS_CHDIR, p.dir, 0, 0, 0, 0, 0); e != 0 {
 			failApp(p, stageChdir, e)
 		}
 	}
 	raw(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.none)), 0, 8)
-	_, _, e := syscall.RawSyscall6(unix.SYS_EXECVE, uintptr(unsafe.Pointer(p.path)), uintptr(unsafe.Pointer(&p.argv[0])), uintptr(unsafe.Pointer(&p.envv[0])), 0, 0, 0)
+	_, _, e := syscall.RawSyscall6(unix.SYS_EXECVE, p.path, p.argv, p.envv, 0, 0, 0)
 	failApp(p, stageExec, e)
 }
 

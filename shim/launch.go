@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,13 +146,13 @@ func (s *Supervisor) launchShim() error {
 		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err}
 	}
 	pid, gone, err := s.r.Start(func() (int, error) {
-		pid, errno := forkShim(plan)
+		pid, errno := forkShim(plan.plan)
 		if errno != 0 {
 			return 0, errno
 		}
 		return pid, nil
 	})
-	runtime.KeepAlive(plan)
+	plan.release()
 	if err != nil {
 		unix.Close(rfd)
 		return &StartError{Prog: s.o.App.Argv[0], Code: CodeInternal, Err: err, Shim: true}

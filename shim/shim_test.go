@@ -158,10 +158,12 @@ func TestForkPlan(t *testing.T) {
 		Group:       true,
 		StopSignals: []unix.Signal{unix.SIGTERM, unix.SIGINT},
 	}
-	p, err := newForkPlan(o, "/bin/app", 7, 6)
+	m, err := newForkPlan(o, "/bin/app", 7, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer m.release()
+	p := m.plan
 	cases := []struct {
 		sig, to unix.Signal
 		waited  bool
@@ -189,14 +191,108 @@ func TestForkPlan(t *testing.T) {
 	if !p.setsid || p.foreground || !p.group || p.report != 7 || p.reportRead != 6 {
 		t.Errorf("plan %+v", p)
 	}
-	if unix.BytePtrToString(p.path) != "/bin/app" || unix.BytePtrToString(p.dir) != "/srv" || unix.BytePtrToString(&p.name[0]) != shimName {
-		t.Errorf("path %q dir %q name %q", unix.BytePtrToString(p.path), unix.BytePtrToString(p.dir), unix.BytePtrToString(&p.name[0]))
+	if got := m.cString(p.path); got != "/bin/app" {
+		t.Errorf("path %q", got)
 	}
-	if len(p.argv) != 3 || p.argv[2] != nil || unix.BytePtrToString(p.argv[1]) != "-x" || len(p.envv) != 2 || p.envv[1] != nil {
-		t.Errorf("argv/envv not nil-terminated copies")
+	if got := m.cString(p.dir); got != "/srv" {
+		t.Errorf("dir %q", got)
+	}
+	if got := unix.BytePtrToString(&p.name[0]); got != shimName {
+		t.Errorf("name %q", got)
+	}
+	if got := m.cStrings(p.argv); !reflect.DeepEqual(got, o.App.Argv) {
+		t.Errorf("argv %q, want %q", got, o.App.Argv)
+	}
+	if got := m.cStrings(p.envv); !reflect.DeepEqual(got, o.App.Env) {
+		t.Errorf("env %q, want %q", got, o.App.Env)
+	}
+	// Everything the shim reads lies in the plan's own mapping, which is
+	// never left behind.
+	keep := m.bounds()
+	for _, a := range []uintptr{p.path, p.dir, p.argv, p.envv} {
+		if a < keep.lo || a >= keep.hi {
+			t.Errorf("address %#x outside the plan's mapping %#x-%#x", a, keep.lo, keep.hi)
+		}
+	}
+	for _, r := range p.leave[:p.nleave] {
+		if r.lo < keep.hi && keep.lo < r.hi {
+			t.Errorf("left behind %#x-%#x overlaps the plan %#x-%#x", r.lo, r.hi, keep.lo, keep.hi)
+		}
 	}
 	if _, err := newForkPlan(Options{App: App{Argv: []string{"a\x00b"}}}, "/a", 1, 0); err == nil {
 		t.Error("an argument with a NUL byte was accepted")
+	}
+}
+
+// cString reads the C string at a in m, for tests.
+func (m *planMemory) cString(a uintptr) string {
+	if a == 0 {
+		return ""
+	}
+	b := m.mem[a-m.bounds().lo:]
+	return string(b[:bytes.IndexByte(b, 0)])
+}
+
+// cStrings reads the NULL-terminated array at a in m.
+func (m *planMemory) cStrings(a uintptr) []string {
+	var out []string
+	for off := a - m.bounds().lo; ; off += 8 {
+		p := uintptr(binary.NativeEndian.Uint64(m.mem[off:]))
+		if p == 0 {
+			return out
+		}
+		out = append(out, m.cString(p))
+	}
+}
+
+func TestParseMaps(t *testing.T) {
+	const maps = `00400000-00520000 r-xp 00000000 fe:00 10003259                           /sbin/tinyinit
+00520000-0066a000 r--p 00120000 fe:00 10003259                           /sbin/tinyinit
+0066a000-00678000 rw-p 0026a000 fe:00 10003259                           /sbin/tinyinit
+00678000-006ae000 rw-p 00000000 00:00 0
+2a1afc000000-2a1afd000000 ---p 00000000 00:00 0
+2a1afd000000-2a1afd400000 rw-p 00000000 00:00 0
+7f014d560000-7f014d700000 rw-p 00000000 00:00 0
+7f01941fe000-7f0194202000 r--p 00000000 00:00 0                          [vvar]
+7f0194204000-7f0194206000 r-xp 00000000 00:00 0                          [vdso]
+7ffcf22e2000-7ffcf2303000 rw-p 00000000 00:00 0                          [stack]
+garbage line
+`
+	cases := []struct {
+		name string
+		keep memRange
+		want []memRange
+	}{
+		{"keep elsewhere", memRange{0x1000, 0x2000}, []memRange{
+			{0x2a1afd000000, 0x2a1afd400000}, {0x7f014d560000, 0x7f014d700000}}},
+		{"keep merged inside", memRange{0x7f014d600000, 0x7f014d601000}, []memRange{
+			{0x2a1afd000000, 0x2a1afd400000}, {0x7f014d560000, 0x7f014d600000}, {0x7f014d601000, 0x7f014d700000}}},
+		{"keep at the start", memRange{0x7f014d560000, 0x7f014d561000}, []memRange{
+			{0x2a1afd000000, 0x2a1afd400000}, {0x7f014d561000, 0x7f014d700000}}},
+	}
+	for _, c := range cases {
+		var out [maxLeave]memRange
+		n := parseMaps([]byte(maps), c.keep, &out)
+		if got := out[:n]; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: left behind %x, want %x (never the bss at 0x678000, the stack or the vdso)", c.name, got, c.want)
+		}
+	}
+}
+
+// The shim forked without init's heap still runs the app, reports it and
+// exits: every statement past the fork touches only what it kept.
+func TestShimLeavesHeapBehind(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under the race detector the shim shares all of init's memory")
+	}
+	r := reaper.Start()
+	defer r.Stop()
+	sup, err := Launch(r, Options{App: App{Argv: []string{"/bin/sh", "-c", "exit 5"}, Env: os.Environ(), Dir: "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := waitResult(t, sup, nil); res.Code != 5 {
+		t.Fatalf("code %d, want 5", res.Code)
 	}
 }
 

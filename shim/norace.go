@@ -1,0 +1,6 @@
+//go:build !race
+
+package shim
+
+// raceEnabled: see leaveBehind.
+const raceEnabled = false
