@@ -138,7 +138,8 @@ func findLibrary(explicit string) (string, error) {
 		if strings.ContainsAny(c, ": \t\n") {
 			continue
 		}
-		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+		var st unix.Stat_t
+		if unix.Stat(c, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
 			return c, nil
 		}
 	}

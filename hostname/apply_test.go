@@ -1,6 +1,8 @@
 package hostname
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,6 +111,54 @@ func TestUpdateHostsTwice(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".tinyinit-hosts-*")); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// A hosts file that is a symlink (into a runtime's directory) is edited
+// where it points, and stays a link: resolveLinks asks the kernel for the
+// opened file's name.
+func TestUpdateHostsThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real", "hosts")
+	link := filepath.Join(dir, "hosts")
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real/hosts", link); err != nil {
+		t.Fatal(err)
+	}
+	if got := resolveLinks(link); got != target {
+		t.Errorf("resolveLinks(%q) = %q, want %q", link, got, target)
+	}
+	if got := resolveLinks(filepath.Join(dir, "missing")); got != filepath.Join(dir, "missing") {
+		t.Errorf("resolveLinks of a missing file = %q, want the path itself", got)
+	}
+	if changed, err := updateHosts(link, "web-1.example.com", "abc"); err != nil || !changed {
+		t.Fatalf("changed=%v err=%v", changed, err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced by a file (%v)", err)
+	}
+	if data, _ := os.ReadFile(target); !strings.Contains(string(data), "web-1.example.com") {
+		t.Errorf("target not edited:\n%s", data)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	want := strings.Repeat("0123456789", 1000) // more than one read
+	if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readFile(path); err != nil || string(got) != want {
+		t.Errorf("readFile: %d bytes, err %v; want %d bytes", len(got), err, len(want))
+	}
+	_, err := readFile(path + ".missing")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "open "+path+".missing: ") {
+		t.Errorf("missing file: %v; want an open error that is fs.ErrNotExist", err)
 	}
 }
 

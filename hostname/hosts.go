@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // hostsMarker ends the line tinyinit adds, so that a restart finds and
@@ -87,10 +90,8 @@ func isContainerAddr(addr string) bool {
 // updateHosts edits the hosts file at path; it reports whether the file
 // changed. A missing file is created.
 func updateHosts(path, fqdn, runtimeName string) (bool, error) {
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
-	}
-	old, err := os.ReadFile(path)
+	path = resolveLinks(path)
+	old, err := readFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, err
 	}
@@ -116,7 +117,8 @@ func updateHosts(path, fqdn, runtimeName string) (bool, error) {
 // or when the directory is read-only while the file is not (docker run
 // --read-only); the caller then writes in place.
 func replaceFile(path string, data []byte) error {
-	fi, statErr := os.Stat(path)
+	var st unix.Stat_t
+	statErr := unix.Stat(path, &st)
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tinyinit-hosts-*")
 	if err != nil {
 		return err
@@ -124,10 +126,8 @@ func replaceFile(path string, data []byte) error {
 	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
 	mode := fs.FileMode(0o644)
 	if statErr == nil {
-		mode = fi.Mode().Perm()
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			_ = tmp.Chown(int(st.Uid), int(st.Gid))
-		}
+		mode = fs.FileMode(st.Mode) & fs.ModePerm
+		_ = tmp.Chown(int(st.Uid), int(st.Gid))
 	}
 	_, err = tmp.Write(data)
 	if err == nil {
@@ -142,7 +142,8 @@ func replaceFile(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	// unix.Rename, not os.Rename, which Lstats the target (see readFile).
+	return unix.Rename(tmp.Name(), path)
 }
 
 // writeInPlace rewrites path through its existing inode, which is what a
@@ -170,4 +171,47 @@ func writeInPlace(path string, old, data []byte) error {
 		err = cerr
 	}
 	return err
+}
+
+// resolveLinks returns the file path names after following symlinks (a
+// hosts file may be a link into a runtime's directory), or path itself when
+// that cannot be learned. It asks the kernel for the opened file's name
+// instead of walking the links with Lstat as filepath.EvalSymlinks does:
+// os.FileInfo would link time formatting and time zones into the binary
+// (README, "Benchmarks").
+func resolveLinks(path string) string {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return path
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf)
+	if err != nil || n == 0 || n == len(buf) || buf[0] != '/' {
+		return path
+	}
+	return string(buf[:n])
+}
+
+// readFile is os.ReadFile without its Stat, for the same reason.
+func readFile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		case n == 0:
+			return out, nil
+		}
+		out = append(out, buf[:n]...)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 
@@ -81,7 +80,7 @@ func Resolve(s Settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return resolve(s, current, os.ReadFile)
+	return resolve(s, current, readFile)
 }
 
 func resolve(s Settings, current string, readFile func(string) ([]byte, error)) (string, error) {

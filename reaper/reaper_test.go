@@ -2,6 +2,8 @@ package reaper
 
 import (
 	"os"
+	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -71,5 +73,18 @@ func TestSweepDescendants(t *testing.T) {
 	}
 	if left := (descendants{self: os.Getpid(), visible: true}).count(); left != 0 {
 		t.Fatalf("%d descendants left after Sweep", left)
+	}
+}
+
+func TestProcReaders(t *testing.T) {
+	me := strconv.Itoa(os.Getpid())
+	if !slices.Contains(procNames(), me) {
+		t.Errorf("procNames does not list this process (%s)", me)
+	}
+	if ppid, ok := readPPID(os.Getpid()); !ok || ppid != os.Getppid() {
+		t.Errorf("readPPID(self) = %d, %v; want %d", ppid, ok, os.Getppid())
+	}
+	if _, ok := readPPID(1 << 30); ok {
+		t.Error("readPPID of a pid that cannot exist succeeded")
 	}
 }

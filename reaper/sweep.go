@@ -112,13 +112,9 @@ func (d descendants) list() []int {
 	if !d.visible {
 		return nil
 	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	parent := map[int]int{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
+	for _, name := range procNames() {
+		pid, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
@@ -141,11 +137,19 @@ func (d descendants) list() []int {
 // readPPID reads field 4 of /proc/PID/stat. The command name in field 2 may
 // hold spaces and parentheses, so fields are counted after the last ')'.
 func readPPID(pid int) (int, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, false
 	}
-	s := string(b)
+	// One read: the kernel makes the whole line at once, and it is a few
+	// hundred bytes (a 64-byte name at most, 52 numbers).
+	var buf [1024]byte
+	n, err := unix.Read(fd, buf[:])
+	unix.Close(fd)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	s := string(buf[:n])
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
 		return 0, false
@@ -156,4 +160,27 @@ func readPPID(pid int) (int, bool) {
 	}
 	ppid, err := strconv.Atoi(f[1])
 	return ppid, err == nil
+}
+
+// procNames lists /proc with getdents, not os.ReadDir: os's directory
+// reading links os.FileInfo, and with it time formatting and time zones,
+// into the binary (README, "Benchmarks").
+func procNames() []string {
+	fd, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			return names
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
 }

@@ -2,7 +2,6 @@ package shim
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -78,8 +77,7 @@ func lookPath(prog string, env []string) (string, error) {
 			dir = "."
 		}
 		p := filepath.Join(dir, prog)
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() {
+		if !exists(p) || isDir(p) {
 			continue
 		}
 		if err := unix.Access(p, unix.X_OK); err != nil {
@@ -103,8 +101,19 @@ func Findable(name string, env []string) bool {
 	if err != nil {
 		return false
 	}
-	_, err = os.Stat(p)
-	return err == nil
+	return exists(p)
+}
+
+// exists and isDir stat with x/sys, not os.Stat, whose FileInfo would link
+// time formatting and time zones into the binary (README, "Benchmarks").
+func exists(path string) bool {
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil
+}
+
+func isDir(path string) bool {
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
 
 // classify turns a fork/exec error into the exit code users expect.

@@ -117,12 +117,14 @@ func readConfig(path string) ([]byte, error) {
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
+	// Fstat, not f.Stat: os.FileInfo would link time formatting and time
+	// zones into the binary (README, "Benchmarks").
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, usage(path + ": cannot read config: " + err.Error())
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, usage(path + ": config is not a regular file but " + kindOf(fi.Mode()))
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, usage(path + ": config is not a regular file but " + kindOf(st.Mode))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
@@ -141,15 +143,15 @@ type missingFile string
 func (p missingFile) Error() string { return string(p) + ": " + os.ErrNotExist.Error() }
 func (p missingFile) Unwrap() error { return os.ErrNotExist }
 
-func kindOf(m os.FileMode) string {
-	switch {
-	case m.IsDir():
+func kindOf(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
 		return "a directory"
-	case m&os.ModeNamedPipe != 0:
+	case unix.S_IFIFO:
 		return "a FIFO"
-	case m&os.ModeSocket != 0:
+	case unix.S_IFSOCK:
 		return "a socket"
-	case m&os.ModeDevice != 0:
+	case unix.S_IFCHR, unix.S_IFBLK:
 		return "a device"
 	}
 	return "a special file"
