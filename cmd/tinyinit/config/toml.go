@@ -1,8 +1,9 @@
 package config
 
-// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) into a
-// small tree of values that carry their line, which file.go then walks
-// against the schema.
+// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) and the
+// additions of TOML 1.1 (https://toml.io/en/v1.1.0) that go-toml, the
+// library tinyinit used before, accepted, into a small tree of values that
+// carry their line, which file.go then walks against the schema.
 //
 // Why not a TOML library: the one tinyinit used (go-toml) decodes through
 // reflect and brings encoding/json and fmt with it, about 400 KB of a
@@ -11,12 +12,13 @@ package config
 // uses nothing beyond strconv, strings, math and unicode/utf8.
 //
 // It reads all of TOML 1.0 that a config can hold, with TOML's rules for
-// duplicate keys and tables. What the schema has no place for is refused
-// with an error that says so ("... not supported in tinyinit's config"),
-// never misread: dates and times, arrays of tables ([[x]]), and TOML 1.1's
-// additions (\e and \xHH escapes, inline tables over several lines or with
-// a trailing comma). A differential fuzz test (toml_fuzz_test.go) holds it
-// to go-toml's reading of the same bytes.
+// duplicate keys and tables, and TOML 1.1's \e and \xHH escapes (a config
+// that used them worked with go-toml). What the schema has no place for is
+// refused with an error that says so ("... not supported in tinyinit's
+// config"), never misread: dates and times, arrays of tables ([[x]]), and
+// TOML 1.1's inline tables over several lines or with a trailing comma. A
+// differential fuzz test (toml_fuzz_test.go) holds it to go-toml's reading
+// of the same bytes.
 
 import (
 	"math"
@@ -830,12 +832,17 @@ func (r *reader) escape(b *strings.Builder) error {
 		b.WriteByte('\f')
 	case 'r':
 		b.WriteByte('\r')
+	case 'e': // TOML 1.1
+		b.WriteByte(0x1b)
 	case '"', '\\':
 		b.WriteByte(c)
-	case 'u', 'U':
-		size := 4
-		if c == 'U' {
-			size = 8
+	case 'x', 'u', 'U':
+		size := 8
+		switch c {
+		case 'x': // TOML 1.1: U+0000 to U+00FF, as UTF-8 like every escape
+			size = 2
+		case 'u':
+			size = 4
 		}
 		hex := string(r.b[r.i:min(r.i+size, len(r.b))])
 		n, err := strconv.ParseUint(hex, 16, 32)
@@ -847,15 +854,13 @@ func (r *reader) escape(b *strings.Builder) error {
 		}
 		r.i += size
 		b.WriteRune(rune(n))
-	case 'e', 'x':
-		return r.unsupported(r.line, `the escapes \e and \xHH (TOML 1.1) are`)
 	default:
 		what := `\` + string(c)
 		if c <= ' ' || c >= 0x7f {
 			cr, _ := utf8.DecodeRune(r.b[r.i-1:])
 			what = `\ followed by ` + strconv.QuoteRune(cr)
 		}
-		return r.errorf(r.line, "invalid escape "+what+` (TOML has \b \t \n \f \r \" \\ \uXXXX \UXXXXXXXX)`)
+		return r.errorf(r.line, "invalid escape "+what+` (TOML has \b \t \n \f \r \e \" \\ \xHH \uXXXX \UXXXXXXXX)`)
 	}
 	return nil
 }
