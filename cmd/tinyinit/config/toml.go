@@ -1,9 +1,9 @@
 package config
 
-// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) and the
-// additions of TOML 1.1 (https://toml.io/en/v1.1.0) that go-toml, the
-// library tinyinit used before, accepted, into a small tree of values that
-// carry their line, which file.go then walks against the schema.
+// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) with
+// TOML 1.1's escapes and inline tables (https://toml.io/en/v1.1.0), into a
+// small tree of values that carry their line, which file.go then walks
+// against the schema.
 //
 // Why not a TOML library: the one tinyinit used (go-toml) decodes through
 // reflect and brings encoding/json and fmt with it, about 400 KB of a
@@ -12,13 +12,14 @@ package config
 // uses nothing beyond strconv, strings, math and unicode/utf8.
 //
 // It reads all of TOML 1.0 that a config can hold, with TOML's rules for
-// duplicate keys and tables, and TOML 1.1's \e and \xHH escapes (a config
-// that used them worked with go-toml). What the schema has no place for is
-// refused with an error that says so ("... not supported in tinyinit's
-// config"), never misread: dates and times, arrays of tables ([[x]]), and
-// TOML 1.1's inline tables over several lines or with a trailing comma. A
-// differential fuzz test (toml_fuzz_test.go) holds it to go-toml's reading
-// of the same bytes.
+// duplicate keys and tables, and what TOML 1.1 added to it that go-toml
+// read (a config that used it worked with go-toml): the \e and \xHH
+// escapes, and inline tables over several lines, with comments and a
+// trailing comma. What the schema has no place for is refused with an error
+// that says so ("... not supported in tinyinit's config"), never misread:
+// dates and times (TOML 1.1's times without seconds too) and arrays of
+// tables ([[x]]). A differential fuzz test (toml_fuzz_test.go) holds it to
+// go-toml's reading of the same bytes.
 
 import (
 	"math"
@@ -278,8 +279,8 @@ func (r *reader) comment() error {
 	return nil
 }
 
-// skipBlank skips what may separate an array's values: spaces, newlines
-// and comments.
+// skipBlank skips what may separate the values of an array or the pairs
+// of an inline table: spaces, newlines and comments.
 func (r *reader) skipBlank() error {
 	for {
 		r.skipSpace()
@@ -499,8 +500,10 @@ func (r *reader) array(prefix string, path []string, depth int) (*node, error) {
 	}
 }
 
-// inlineTable reads { k = v, ... }, all on one line as TOML 1.0 wants
-// (only a value inside, such as an array, may span lines).
+// inlineTable reads { k = v, ... }: as TOML 1.1 allows (and go-toml did),
+// over lines, with comments, and with a comma after the last pair; as in
+// TOML 1.0, a comma only after a pair ({,} and {a = 1,,} are errors) and
+// no newline inside a pair but inside its value, such as an array.
 func (r *reader) inlineTable(prefix string, depth int) (*node, error) {
 	line := r.line
 	if depth > maxNesting {
@@ -508,46 +511,33 @@ func (r *reader) inlineTable(prefix string, depth int) (*node, error) {
 	}
 	r.i++
 	t := &node{kind: kindTable, origin: inline, line: line}
-	// space skips what may separate the parts; a newline or a comment
-	// there is TOML 1.1.
-	space := func() error {
-		r.skipSpace()
-		if c := r.peek(); c == '\n' || c == '\r' || c == '#' {
-			return r.unsupported(r.line, "inline tables over several lines (TOML 1.1) are")
-		}
-		return nil
-	}
-	if err := space(); err != nil {
-		return nil, err
-	}
-	if r.peek() == '}' {
-		r.i++
-		return t, nil
-	}
 	for {
-		if err := space(); err != nil {
+		if err := r.skipBlank(); err != nil {
 			return nil, err
+		}
+		if r.peek() == '}' {
+			r.i++
+			return t, nil
 		}
 		if err := r.keyValue(t, prefix, depth); err != nil {
 			return nil, err
 		}
-		if err := space(); err != nil {
+		if err := r.skipBlank(); err != nil {
 			return nil, err
 		}
 		switch r.peek() {
 		case ',':
 			r.i++
-			if err := space(); err != nil {
-				return nil, err
-			}
-			if r.peek() == '}' {
-				return nil, r.unsupported(r.line, "a trailing comma in an inline table (TOML 1.1) is")
-			}
 		case '}':
 			r.i++
 			return t, nil
 		default:
-			return nil, r.unexpected("',' or '}' in the inline table")
+			where := "the inline table"
+			if r.line != line {
+				// A brace left open is seen lines later: say which.
+				where += " of line " + strconv.Itoa(line)
+			}
+			return nil, r.unexpected("',' or '}' in " + where)
 		}
 	}
 }
