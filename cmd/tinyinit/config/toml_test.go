@@ -243,6 +243,9 @@ func TestReadTOMLErrors(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), c.err) {
 				t.Fatalf("readTOML(%q): %q, want %q...", c.in, err, c.err)
 			}
+			if strings.HasSuffix(err.Error(), notSupported) && !unsupportedTOML(err) {
+				t.Fatalf("readTOML(%q): %q is not among FuzzTOML's unsupportedTOML", c.in, err)
+			}
 		})
 	}
 }
