@@ -152,7 +152,7 @@ func readTOML(b []byte) (*node, error) {
 	}
 	r := &reader{b: b, line: 1}
 	root := &node{kind: kindTable, origin: header, line: 1}
-	cur, section := root, ""
+	cur, section := root, (*keyPath)(nil)
 	for {
 		r.skipSpace()
 		if r.eof() {
@@ -341,31 +341,36 @@ func (r *reader) key() ([]string, error) {
 	}
 }
 
-// rawKey is the dotted key of parts inside the table prefix.
-func rawKey(prefix string, parts []string) string {
-	k := strings.Join(parts, ".")
-	if prefix != "" {
-		k = prefix + "." + k
-	}
-	return k
+// keyPath is the key of a table, for errors: its parts inside the table
+// up (nil for the root). Only an error renders it, so that a long key
+// costs its length once, not once for each value under it.
+type keyPath struct {
+	up    *keyPath
+	parts []string
 }
 
-// joinKey renders a key for an error message.
-func joinKey(prefix string, parts []string) string { return oneLine(rawKey(prefix, parts)) }
+// joinKey renders the key of parts inside the table prefix for an error
+// message.
+func joinKey(prefix *keyPath, parts []string) string {
+	for ; prefix != nil; prefix = prefix.up {
+		parts = append(prefix.parts[:len(prefix.parts):len(prefix.parts)], parts...)
+	}
+	return oneLine(strings.Join(parts, "."))
+}
 
 // header reads a [table] header and returns the table it defines.
-func (r *reader) header(root *node) (*node, string, error) {
+func (r *reader) header(root *node) (*node, *keyPath, error) {
 	line := r.line
 	r.i++
 	if r.peek() == '[' {
-		return nil, "", r.unsupported(line, "arrays of tables ([[...]]) are")
+		return nil, nil, r.unsupported(line, "arrays of tables ([[...]]) are")
 	}
 	path, err := r.key()
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if r.peek() != ']' {
-		return nil, "", r.unexpected("']' to close the table header")
+		return nil, nil, r.unexpected("']' to close the table header")
 	}
 	r.i++
 	t := root
@@ -380,21 +385,21 @@ func (r *reader) header(root *node) (*node, string, error) {
 			}
 			t.add(name, child)
 		case child.kind != kindTable:
-			return nil, "", r.errorf(line, joinKey("", path[:n+1])+": already a value (line "+strconv.Itoa(child.line)+"), not a table")
+			return nil, nil, r.errorf(line, joinKey(nil, path[:n+1])+": already a value (line "+strconv.Itoa(child.line)+"), not a table")
 		case child.origin == inline:
-			return nil, "", r.errorf(line, joinKey("", path[:n+1])+": an inline table (line "+strconv.Itoa(child.line)+") cannot be added to")
+			return nil, nil, r.errorf(line, joinKey(nil, path[:n+1])+": an inline table (line "+strconv.Itoa(child.line)+") cannot be added to")
 		case last && child.origin == implicit:
 			child.origin, child.line = header, line
 		case last:
-			return nil, "", r.errorf(line, joinKey("", path)+": table already defined (line "+strconv.Itoa(child.line)+")")
+			return nil, nil, r.errorf(line, joinKey(nil, path)+": table already defined (line "+strconv.Itoa(child.line)+")")
 		}
 		t = child
 	}
-	return t, strings.Join(path, "."), nil
+	return t, &keyPath{parts: path}, nil
 }
 
 // keyValue reads key = value into t; prefix is t's key, for errors.
-func (r *reader) keyValue(t *node, prefix string, depth int) error {
+func (r *reader) keyValue(t *node, prefix *keyPath, depth int) error {
 	line := r.line
 	path, err := r.key()
 	if err != nil {
@@ -434,7 +439,7 @@ func (r *reader) keyValue(t *node, prefix string, depth int) error {
 }
 
 // value reads the value of the key prefix.path.
-func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
+func (r *reader) value(prefix *keyPath, path []string, depth int) (*node, error) {
 	v := &node{kind: kindString, line: r.line} // the kind, unless a case below says otherwise
 	var err error
 	switch c := r.peek(); {
@@ -449,7 +454,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 	case c == '[':
 		return r.array(prefix, path, depth+1)
 	case c == '{':
-		return r.inlineTable(rawKey(prefix, path), depth+1)
+		return r.inlineTable(&keyPath{prefix, path}, depth+1)
 	case r.has("true"):
 		r.i += len("true")
 		v.kind, v.bool = kindBool, true
@@ -457,7 +462,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 		r.i += len("false")
 		v.kind = kindBool
 	case c == '+' || c == '-' || c == 'i' || c == 'n' || isDigit(c):
-		err = r.number(v, joinKey(prefix, path))
+		err = r.number(v, prefix, path)
 	default:
 		err = r.unexpected("a value")
 	}
@@ -465,7 +470,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 }
 
 // array reads [ v, v, ... ]: over lines, with comments, a trailing comma.
-func (r *reader) array(prefix string, path []string, depth int) (*node, error) {
+func (r *reader) array(prefix *keyPath, path []string, depth int) (*node, error) {
 	line := r.line
 	if depth > maxNesting {
 		return nil, r.unsupported(line, "arrays and inline tables nested more than "+strconv.Itoa(maxNesting)+" deep are")
@@ -504,7 +509,7 @@ func (r *reader) array(prefix string, path []string, depth int) (*node, error) {
 // over lines, with comments, and with a comma after the last pair; as in
 // TOML 1.0, a comma only after a pair ({,} and {a = 1,,} are errors) and
 // no newline inside a pair but inside its value, such as an array.
-func (r *reader) inlineTable(prefix string, depth int) (*node, error) {
+func (r *reader) inlineTable(prefix *keyPath, depth int) (*node, error) {
 	line := r.line
 	if depth > maxNesting {
 		return nil, r.unsupported(line, "arrays and inline tables nested more than "+strconv.Itoa(maxNesting)+" deep are")
@@ -542,12 +547,13 @@ func (r *reader) inlineTable(prefix string, depth int) (*node, error) {
 	}
 }
 
-// number reads the integer or float of key, refusing dates and times.
-func (r *reader) number(v *node, key string) error {
+// number reads the integer or float of the key prefix.path, refusing dates
+// and times.
+func (r *reader) number(v *node, prefix *keyPath, path []string) error {
 	b := r.b[r.i:]
 	if len(b) >= 3 && isDigit(b[0]) && isDigit(b[1]) && b[2] == ':' ||
 		len(b) >= 5 && isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && b[4] == '-' {
-		return r.unsupported(r.line, key+": dates and times are")
+		return r.unsupported(r.line, joinKey(prefix, path)+": dates and times are")
 	}
 	start := r.i
 	for !r.eof() && (isBare(r.b[r.i]) || r.b[r.i] == '.' || r.b[r.i] == '+') {
@@ -557,7 +563,7 @@ func (r *reader) number(v *node, key string) error {
 	k, n, f, msg := parseNumber(tok)
 	if msg != "" {
 		// The token is ASCII letters, digits and punctuation: safe to show.
-		return r.errorf(r.line, key+": "+tok+" "+msg)
+		return r.errorf(r.line, joinKey(prefix, path)+": "+tok+" "+msg)
 	}
 	v.kind, v.num, v.float = k, n, f
 	return nil
