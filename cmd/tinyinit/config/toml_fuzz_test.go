@@ -52,9 +52,9 @@ func FuzzTOML(f *testing.F) {
 }
 
 // unsupportedTOML reports whether err refuses one of the few things of
-// TOML that tinyinit's config has no use for: no other "not supported"
-// error may exist, so that the fuzz test cannot pass a valid config that
-// the reader refuses under a new pretext.
+// TOML that tinyinit's config has no use for, or bounds against a hostile
+// file: no other "not supported" error may exist, so that the fuzz test
+// cannot pass a valid config that the reader refuses under a new pretext.
 func unsupportedTOML(err error) bool {
 	for _, what := range []string{
 		": dates and times are",
