@@ -1,6 +1,7 @@
 package config
 
-// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) into a
+// The config file's reader: TOML 1.0 (https://toml.io/en/v1.0.0) with
+// TOML 1.1's escapes and inline tables (https://toml.io/en/v1.1.0), into a
 // small tree of values that carry their line, which file.go then walks
 // against the schema.
 //
@@ -11,12 +12,14 @@ package config
 // uses nothing beyond strconv, strings, math and unicode/utf8.
 //
 // It reads all of TOML 1.0 that a config can hold, with TOML's rules for
-// duplicate keys and tables. What the schema has no place for is refused
-// with an error that says so ("... not supported in tinyinit's config"),
-// never misread: dates and times, arrays of tables ([[x]]), and TOML 1.1's
-// additions (\e and \xHH escapes, inline tables over several lines or with
-// a trailing comma). A differential fuzz test (toml_fuzz_test.go) holds it
-// to go-toml's reading of the same bytes.
+// duplicate keys and tables, and what TOML 1.1 added to it that go-toml
+// read (a config that used it worked with go-toml): the \e and \xHH
+// escapes, and inline tables over several lines, with comments and a
+// trailing comma. What the schema has no place for is refused with an error
+// that says so ("... not supported in tinyinit's config"), never misread:
+// dates and times (TOML 1.1's times without seconds too) and arrays of
+// tables ([[x]]). A differential fuzz test (toml_fuzz_test.go) holds it to
+// go-toml's reading of the same bytes.
 
 import (
 	"math"
@@ -149,7 +152,7 @@ func readTOML(b []byte) (*node, error) {
 	}
 	r := &reader{b: b, line: 1}
 	root := &node{kind: kindTable, origin: header, line: 1}
-	cur, section := root, ""
+	cur, section := root, (*keyPath)(nil)
 	for {
 		r.skipSpace()
 		if r.eof() {
@@ -276,8 +279,8 @@ func (r *reader) comment() error {
 	return nil
 }
 
-// skipBlank skips what may separate an array's values: spaces, newlines
-// and comments.
+// skipBlank skips what may separate the values of an array or the pairs
+// of an inline table: spaces, newlines and comments.
 func (r *reader) skipBlank() error {
 	for {
 		r.skipSpace()
@@ -338,31 +341,36 @@ func (r *reader) key() ([]string, error) {
 	}
 }
 
-// rawKey is the dotted key of parts inside the table prefix.
-func rawKey(prefix string, parts []string) string {
-	k := strings.Join(parts, ".")
-	if prefix != "" {
-		k = prefix + "." + k
-	}
-	return k
+// keyPath is the key of a table, for errors: its parts inside the table
+// up (nil for the root). Only an error renders it, so that a long key
+// costs its length once, not once for each value under it.
+type keyPath struct {
+	up    *keyPath
+	parts []string
 }
 
-// joinKey renders a key for an error message.
-func joinKey(prefix string, parts []string) string { return oneLine(rawKey(prefix, parts)) }
+// joinKey renders the key of parts inside the table prefix for an error
+// message.
+func joinKey(prefix *keyPath, parts []string) string {
+	for ; prefix != nil; prefix = prefix.up {
+		parts = append(prefix.parts[:len(prefix.parts):len(prefix.parts)], parts...)
+	}
+	return oneLine(strings.Join(parts, "."))
+}
 
 // header reads a [table] header and returns the table it defines.
-func (r *reader) header(root *node) (*node, string, error) {
+func (r *reader) header(root *node) (*node, *keyPath, error) {
 	line := r.line
 	r.i++
 	if r.peek() == '[' {
-		return nil, "", r.unsupported(line, "arrays of tables ([[...]]) are")
+		return nil, nil, r.unsupported(line, "arrays of tables ([[...]]) are")
 	}
 	path, err := r.key()
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if r.peek() != ']' {
-		return nil, "", r.unexpected("']' to close the table header")
+		return nil, nil, r.unexpected("']' to close the table header")
 	}
 	r.i++
 	t := root
@@ -377,21 +385,21 @@ func (r *reader) header(root *node) (*node, string, error) {
 			}
 			t.add(name, child)
 		case child.kind != kindTable:
-			return nil, "", r.errorf(line, joinKey("", path[:n+1])+": already a value (line "+strconv.Itoa(child.line)+"), not a table")
+			return nil, nil, r.errorf(line, joinKey(nil, path[:n+1])+": already a value (line "+strconv.Itoa(child.line)+"), not a table")
 		case child.origin == inline:
-			return nil, "", r.errorf(line, joinKey("", path[:n+1])+": an inline table (line "+strconv.Itoa(child.line)+") cannot be added to")
+			return nil, nil, r.errorf(line, joinKey(nil, path[:n+1])+": an inline table (line "+strconv.Itoa(child.line)+") cannot be added to")
 		case last && child.origin == implicit:
 			child.origin, child.line = header, line
 		case last:
-			return nil, "", r.errorf(line, joinKey("", path)+": table already defined (line "+strconv.Itoa(child.line)+")")
+			return nil, nil, r.errorf(line, joinKey(nil, path)+": table already defined (line "+strconv.Itoa(child.line)+")")
 		}
 		t = child
 	}
-	return t, strings.Join(path, "."), nil
+	return t, &keyPath{parts: path}, nil
 }
 
 // keyValue reads key = value into t; prefix is t's key, for errors.
-func (r *reader) keyValue(t *node, prefix string, depth int) error {
+func (r *reader) keyValue(t *node, prefix *keyPath, depth int) error {
 	line := r.line
 	path, err := r.key()
 	if err != nil {
@@ -431,7 +439,7 @@ func (r *reader) keyValue(t *node, prefix string, depth int) error {
 }
 
 // value reads the value of the key prefix.path.
-func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
+func (r *reader) value(prefix *keyPath, path []string, depth int) (*node, error) {
 	v := &node{kind: kindString, line: r.line} // the kind, unless a case below says otherwise
 	var err error
 	switch c := r.peek(); {
@@ -446,7 +454,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 	case c == '[':
 		return r.array(prefix, path, depth+1)
 	case c == '{':
-		return r.inlineTable(rawKey(prefix, path), depth+1)
+		return r.inlineTable(&keyPath{prefix, path}, depth+1)
 	case r.has("true"):
 		r.i += len("true")
 		v.kind, v.bool = kindBool, true
@@ -454,7 +462,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 		r.i += len("false")
 		v.kind = kindBool
 	case c == '+' || c == '-' || c == 'i' || c == 'n' || isDigit(c):
-		err = r.number(v, joinKey(prefix, path))
+		err = r.number(v, prefix, path)
 	default:
 		err = r.unexpected("a value")
 	}
@@ -462,7 +470,7 @@ func (r *reader) value(prefix string, path []string, depth int) (*node, error) {
 }
 
 // array reads [ v, v, ... ]: over lines, with comments, a trailing comma.
-func (r *reader) array(prefix string, path []string, depth int) (*node, error) {
+func (r *reader) array(prefix *keyPath, path []string, depth int) (*node, error) {
 	line := r.line
 	if depth > maxNesting {
 		return nil, r.unsupported(line, "arrays and inline tables nested more than "+strconv.Itoa(maxNesting)+" deep are")
@@ -497,65 +505,55 @@ func (r *reader) array(prefix string, path []string, depth int) (*node, error) {
 	}
 }
 
-// inlineTable reads { k = v, ... }, all on one line as TOML 1.0 wants
-// (only a value inside, such as an array, may span lines).
-func (r *reader) inlineTable(prefix string, depth int) (*node, error) {
+// inlineTable reads { k = v, ... }: as TOML 1.1 allows (and go-toml did),
+// over lines, with comments, and with a comma after the last pair; as in
+// TOML 1.0, a comma only after a pair ({,} and {a = 1,,} are errors) and
+// no newline inside a pair but inside its value, such as an array.
+func (r *reader) inlineTable(prefix *keyPath, depth int) (*node, error) {
 	line := r.line
 	if depth > maxNesting {
 		return nil, r.unsupported(line, "arrays and inline tables nested more than "+strconv.Itoa(maxNesting)+" deep are")
 	}
 	r.i++
 	t := &node{kind: kindTable, origin: inline, line: line}
-	// space skips what may separate the parts; a newline or a comment
-	// there is TOML 1.1.
-	space := func() error {
-		r.skipSpace()
-		if c := r.peek(); c == '\n' || c == '\r' || c == '#' {
-			return r.unsupported(r.line, "inline tables over several lines (TOML 1.1) are")
-		}
-		return nil
-	}
-	if err := space(); err != nil {
-		return nil, err
-	}
-	if r.peek() == '}' {
-		r.i++
-		return t, nil
-	}
 	for {
-		if err := space(); err != nil {
+		if err := r.skipBlank(); err != nil {
 			return nil, err
+		}
+		if r.peek() == '}' {
+			r.i++
+			return t, nil
 		}
 		if err := r.keyValue(t, prefix, depth); err != nil {
 			return nil, err
 		}
-		if err := space(); err != nil {
+		if err := r.skipBlank(); err != nil {
 			return nil, err
 		}
 		switch r.peek() {
 		case ',':
 			r.i++
-			if err := space(); err != nil {
-				return nil, err
-			}
-			if r.peek() == '}' {
-				return nil, r.unsupported(r.line, "a trailing comma in an inline table (TOML 1.1) is")
-			}
 		case '}':
 			r.i++
 			return t, nil
 		default:
-			return nil, r.unexpected("',' or '}' in the inline table")
+			where := "the inline table"
+			if r.line != line {
+				// A brace left open is seen lines later: say which.
+				where += " of line " + strconv.Itoa(line)
+			}
+			return nil, r.unexpected("',' or '}' in " + where)
 		}
 	}
 }
 
-// number reads the integer or float of key, refusing dates and times.
-func (r *reader) number(v *node, key string) error {
+// number reads the integer or float of the key prefix.path, refusing dates
+// and times.
+func (r *reader) number(v *node, prefix *keyPath, path []string) error {
 	b := r.b[r.i:]
 	if len(b) >= 3 && isDigit(b[0]) && isDigit(b[1]) && b[2] == ':' ||
 		len(b) >= 5 && isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && b[4] == '-' {
-		return r.unsupported(r.line, key+": dates and times are")
+		return r.unsupported(r.line, joinKey(prefix, path)+": dates and times are")
 	}
 	start := r.i
 	for !r.eof() && (isBare(r.b[r.i]) || r.b[r.i] == '.' || r.b[r.i] == '+') {
@@ -565,7 +563,7 @@ func (r *reader) number(v *node, key string) error {
 	k, n, f, msg := parseNumber(tok)
 	if msg != "" {
 		// The token is ASCII letters, digits and punctuation: safe to show.
-		return r.errorf(r.line, key+": "+tok+" "+msg)
+		return r.errorf(r.line, joinKey(prefix, path)+": "+tok+" "+msg)
 	}
 	v.kind, v.num, v.float = k, n, f
 	return nil
@@ -830,12 +828,17 @@ func (r *reader) escape(b *strings.Builder) error {
 		b.WriteByte('\f')
 	case 'r':
 		b.WriteByte('\r')
+	case 'e': // TOML 1.1
+		b.WriteByte(0x1b)
 	case '"', '\\':
 		b.WriteByte(c)
-	case 'u', 'U':
-		size := 4
-		if c == 'U' {
-			size = 8
+	case 'x', 'u', 'U':
+		size := 8
+		switch c {
+		case 'x': // TOML 1.1: U+0000 to U+00FF, as UTF-8 like every escape
+			size = 2
+		case 'u':
+			size = 4
 		}
 		hex := string(r.b[r.i:min(r.i+size, len(r.b))])
 		n, err := strconv.ParseUint(hex, 16, 32)
@@ -847,15 +850,13 @@ func (r *reader) escape(b *strings.Builder) error {
 		}
 		r.i += size
 		b.WriteRune(rune(n))
-	case 'e', 'x':
-		return r.unsupported(r.line, `the escapes \e and \xHH (TOML 1.1) are`)
 	default:
 		what := `\` + string(c)
 		if c <= ' ' || c >= 0x7f {
 			cr, _ := utf8.DecodeRune(r.b[r.i-1:])
 			what = `\ followed by ` + strconv.QuoteRune(cr)
 		}
-		return r.errorf(r.line, "invalid escape "+what+` (TOML has \b \t \n \f \r \" \\ \uXXXX \UXXXXXXXX)`)
+		return r.errorf(r.line, "invalid escape "+what+` (TOML has \b \t \n \f \r \e \" \\ \xHH \uXXXX \UXXXXXXXX)`)
 	}
 	return nil
 }
