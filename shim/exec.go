@@ -160,6 +160,17 @@ func startApp(app App, pidfd *int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Go's fork reports a failed chdir with the same errno as a failed
+	// exec, which would read "not found"; the raw-fork shim tells them
+	// apart, so --no-shim checks the directory first to say the same.
+	if app.Dir != "" {
+		if err := unix.Access(app.Dir, unix.X_OK); err != nil || !isDir(app.Dir) {
+			if err == nil {
+				err = unix.ENOTDIR
+			}
+			return 0, &StartError{Prog: app.Argv[0], Code: CodeInternal, Err: err, Dir: app.Dir}
+		}
+	}
 	sys := &syscall.SysProcAttr{Setpgid: true, Foreground: ownsTerminal(), PidFD: pidfd}
 	if app.Setsid {
 		// A session leader leads its process group too, so delivery to

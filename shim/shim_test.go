@@ -245,6 +245,36 @@ func (m *planMemory) cStrings(a uintptr) []string {
 	}
 }
 
+// A working directory that cannot be entered is reported as such, with
+// 125, in both modes: not as "not found", which would send the user
+// looking for the program.
+func TestMissingWorkdir(t *testing.T) {
+	r := reaper.Start()
+	defer r.Stop()
+	for _, noShim := range []bool{false, true} {
+		if noShim && !NoShimSupported() {
+			continue
+		}
+		sup, err := Launch(r, Options{App: App{Argv: []string{"/bin/true"}, Env: os.Environ(), Dir: "/no/such/dir"}, NoShim: noShim})
+		var se *StartError
+		switch {
+		case err != nil && errors.As(err, &se):
+			// --no-shim reports it from Launch.
+		case err != nil:
+			t.Fatal(err)
+		default:
+			if res := waitResult(t, sup, nil); res.Code != CodeInternal {
+				t.Fatalf("no-shim %v: code %d, want %d", noShim, res.Code, CodeInternal)
+			}
+			se = sup.failed.(*StartError)
+		}
+		want := `exec "/bin/true": working directory "/no/such/dir": no such file or directory`
+		if se.Code != CodeInternal || se.Error() != want {
+			t.Errorf("no-shim %v: %q (code %d), want %q (125)", noShim, se.Error(), se.Code, want)
+		}
+	}
+}
+
 func TestParseMaps(t *testing.T) {
 	const maps = `00400000-00520000 r-xp 00000000 fe:00 10003259                           /sbin/tinyinit
 00520000-0066a000 r--p 00120000 fe:00 10003259                           /sbin/tinyinit
