@@ -40,6 +40,10 @@ func TestParseFileErrors(t *testing.T) {
 		{"[commands.a]\nrun = [\"x\"]\nneeds = [\"a\"]\n", `f.toml:3: commands.a.needs: cycle: a -> a`},
 		{"[signals]\n\"a\\nb\" = \"QUIT\"\n", `f.toml:2: signals.a\nb: unknown signal "a\nb"`},
 		{"[commands.\"a\\nb\"]\nrun = [\"x\"]\nneeds = [\"a\\nb\"]\n", `f.toml:3: commands.a\nb.needs: cycle: a\nb -> a\nb`},
+		// A name may hold a dot: the line is found by the key's parts, not
+		// its text (commands."a.run" is not the run of commands.a).
+		{"[commands.\"a.run\"]\nrun = [\"x\"]\n[commands.a]\ndescription = \"y\"\n", `f.toml:3: commands.a.run: must name a program`},
+		{"[commands.a]\nrun = [\"\"]\n[commands.\"a.run\"]\nrun = [\"x\"]\n", `f.toml:2: commands.a.run: must name a program`},
 
 		// The reader's errors, with the file's name.
 		{"[signals\n", `f.toml:1: expected ']' to close the table header`},
