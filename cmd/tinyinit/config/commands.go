@@ -77,8 +77,9 @@ func (f *File) validateCommands() error {
 			return err
 		}
 	}
+	w := f.needsWalk()
 	for _, name := range f.commandNames() {
-		if _, err := f.needsOrder(name); err != nil {
+		if err := w.visit(name); err != nil {
 			return err
 		}
 	}
@@ -125,26 +126,49 @@ func (f *File) commandNames() []string {
 // needsOrder lists what name needs, deepest first, each once, and name
 // itself last; a cycle is an error that shows it.
 func (f *File) needsOrder(name string) ([]string, error) {
-	var order []string
-	var visit func(n string, path []string) error
-	visit = func(n string, path []string) error {
-		if i := slices.Index(path, n); i >= 0 {
-			k := f.commandKey(path[len(path)-1])
-			return f.errorf(key{&k, "needs"}, "cycle: "+strings.Join(append(path[i:], n), " -> "))
-		}
-		if slices.Contains(order, n) {
-			return nil
-		}
-		c, _ := f.command(n)
-		for _, m := range c.Needs {
-			if err := visit(m, append(path, n)); err != nil {
-				return err
-			}
-		}
-		order = append(order, n)
+	w := f.needsWalk()
+	err := w.visit(name)
+	return w.order, err
+}
+
+// needsWalk walks the commands' needs depth first, each command once: what
+// one walk has listed, another from a later command does not walk again
+// (validateCommands checks every command with one walk). Both the listed
+// commands and the path are looked up in maps, so that a long chain of
+// needs costs its length, not its length squared.
+type needsWalk struct {
+	f      *File
+	order  []string // the commands listed, deepest first
+	listed map[string]bool
+	path   []string       // the commands being walked, outermost first
+	onPath map[string]int // their places in path
+}
+
+func (f *File) needsWalk() *needsWalk {
+	return &needsWalk{f: f, listed: map[string]bool{}, onPath: map[string]int{}}
+}
+
+func (w *needsWalk) visit(n string) error {
+	if i, ok := w.onPath[n]; ok {
+		k := w.f.commandKey(w.path[len(w.path)-1])
+		return w.f.errorf(key{&k, "needs"}, "cycle: "+strings.Join(append(w.path[i:], n), " -> "))
+	}
+	if w.listed[n] {
 		return nil
 	}
-	return order, visit(name, nil)
+	w.onPath[n] = len(w.path)
+	w.path = append(w.path, n)
+	c, _ := w.f.command(n)
+	for _, m := range c.Needs {
+		if err := w.visit(m); err != nil {
+			return err
+		}
+	}
+	w.path = w.path[:len(w.path)-1]
+	delete(w.onPath, n)
+	w.listed[n] = true
+	w.order = append(w.order, n)
+	return nil
 }
 
 // commandLayer reads a command's own grace, group, stop signals and table.
@@ -204,8 +228,9 @@ func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	ran := steps // "bootstrap NAME": the bootstrap, not run again for NAME's needs
 	for _, n := range order[:len(order)-1] {
-		if slices.ContainsFunc(steps, func(st Step) bool { return st.Name == n }) {
+		if slices.ContainsFunc(ran, func(st Step) bool { return st.Name == n }) {
 			continue
 		}
 		nc, _ := f.command(n)

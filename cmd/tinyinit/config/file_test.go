@@ -118,11 +118,13 @@ signals.TERM = 3
 }
 
 // TestLoadLinear: loading a config (the schema walk, the commands' checks,
-// the signal tables) costs what the file's size does, whatever its shape.
+// the signal tables) and planning a command cost what the file's size
+// does, whatever its shape.
 // The walk built every key's dotted text, for errors and a key → line map,
 // so a long table name cost its length once per key under it: a command
 // name of 64 KiB over 16K env entries (320 KB of TOML) allocated 1.1 GB
-// and took 6 s. Each shape is loaded at sizes up to the 1 MiB a config may
+// and took 6 s; the needs were walked from each command anew, with a scan
+// of the path at each step. Each shape is loaded at sizes up to the 1 MiB a config may
 // have; the bytes allocated per byte of config must not grow with the size
 // (work quadratic in it grows them 4 times at each step). Times are
 // logged, not asserted.
@@ -174,7 +176,7 @@ func TestLoadLinear(t *testing.T) {
 			})
 		}, ""},
 		{"a chain of needs", func(size int) string {
-			return fill("[commands.c0]\nrun = [\"x\"]\n", size, "", chainEntry)
+			return fill("[commands.c000000]\nrun = [\"x\"]\n", size, "", chainEntry)
 		}, ""},
 
 		// The same shapes with a mistake at the end: the error names the
@@ -188,11 +190,11 @@ func TestLoadLinear(t *testing.T) {
 			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".signals]\n", size, "NOPE = 1\n", signalEntry)
 		}, `.signals.NOPE: unknown signal "NOPE"`},
 		{"a chain of needs ending in a cycle", func(size int) string {
-			return fill("[commands.c0]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "[commands.last]\nrun = [\"x\"]\nneeds = [\"c0\"]\n", chainEntry)
-		}, "commands.last.needs: cycle: c0 -> last -> c0"},
+			return fill("[commands.c000000]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "[commands.last]\nrun = [\"x\"]\nneeds = [\"c000000\"]\n", chainEntry)
+		}, "commands.last.needs: cycle: c000000 -> last -> c000000"},
 		{"a chain of needs ending in a missing one", func(size int) string {
-			return fill("[commands.c0]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "", chainEntry)
-		}, `f.toml:3: commands.c0.needs: "last" is not a command in this config`},
+			return fill("[commands.c000000]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "", chainEntry)
+		}, `f.toml:3: commands.c000000.needs: "last" is not a command in this config`},
 	}
 	sizes := []int{16 << 10, 64 << 10, 256 << 10, maxFileSize}
 	for _, c := range cases {
@@ -208,7 +210,7 @@ func TestLoadLinear(t *testing.T) {
 				start := time.Now()
 				f, err := parseFile("f.toml", []byte(in))
 				if err == nil {
-					_, err = f.layer()
+					err = planLast(f)
 				}
 				took := time.Since(start)
 				runtime.ReadMemStats(&after)
@@ -232,6 +234,22 @@ func TestLoadLinear(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planLast settles the settings as a start does, and plans the command
+// last in name order (in a chain of needs, the end).
+func planLast(f *File) error {
+	s, err := settingsWithFile(f)
+	if err != nil {
+		return err
+	}
+	names := f.listNames()
+	if len(names) == 0 {
+		return nil
+	}
+	s.Argv = []string{names[len(names)-1]}
+	_, err = s.Plan(func(string) bool { return false })
+	return err
 }
 
 // fill is head, then entry(0), entry(1)... while they fit in size bytes
@@ -283,5 +301,5 @@ func longSignalEntry(width int) func(i int) string {
 
 // chainEntry is command c(i+1), which needs c(i).
 func chainEntry(i int) string {
-	return fmt.Sprintf("[commands.c%d]\nrun = [\"x\"]\nneeds = [\"c%d\"]\n", i+1, i)
+	return fmt.Sprintf("[commands.c%06d]\nrun = [\"x\"]\nneeds = [\"c%06d\"]\n", i+1, i)
 }
