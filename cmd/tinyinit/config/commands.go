@@ -43,42 +43,43 @@ type Step struct {
 // file is loaded, so --check reports them and nothing starts on a broken
 // config: empty run lists, bad signal tables, unknown or cyclic needs.
 func (f *File) validateCommands() error {
-	check := func(key string, c *Command) error {
+	check := func(k key, c *Command) error {
 		if len(c.Run) == 0 || c.Run[0] == "" {
-			return f.errorf(key+".run", "must name a program: run = [\"program\", \"args\"...]")
+			return f.errorf(key{&k, "run"}, "must name a program: run = [\"program\", \"args\"...]")
 		}
 		if c.Check != nil && (len(c.Check) == 0 || c.Check[0] == "") {
-			return f.errorf(key+".check", "must name a program, or be left out")
+			return f.errorf(key{&k, "check"}, "must name a program, or be left out")
 		}
-		if _, err := f.commandLayer(key, c); err != nil {
+		if _, err := f.commandLayer(k, c); err != nil {
 			return err
 		}
 		for _, n := range c.Needs {
 			if _, ok := f.command(n); !ok {
-				return f.errorf(key+".needs", strconv.Quote(n)+" is not a command in this config")
+				return f.errorf(key{&k, "needs"}, strconv.Quote(n)+" is not a command in this config")
 			}
 		}
 		return nil
 	}
 	if f.Bootstrap != nil {
 		if _, dup := f.Commands[BootstrapName]; dup {
-			return f.errorf("bootstrap", "defined twice: as [bootstrap] and as [commands.bootstrap]")
+			return f.errorf(bootstrapKey, "defined twice: as [bootstrap] and as [commands.bootstrap]")
 		}
-		if err := check("bootstrap", f.Bootstrap); err != nil {
+		if err := check(bootstrapKey, f.Bootstrap); err != nil {
 			return err
 		}
 	}
 	for _, name := range f.commandNames() {
 		c := f.Commands[name]
 		if strings.Contains(name, "/") {
-			return f.errorf("commands."+name, "a command name cannot contain '/' (a path always means a program)")
+			return f.errorf(key{&commandsKey, name}, "a command name cannot contain '/' (a path always means a program)")
 		}
-		if err := check("commands."+name, &c); err != nil {
+		if err := check(key{&commandsKey, name}, &c); err != nil {
 			return err
 		}
 	}
+	w := f.needsWalk()
 	for _, name := range f.commandNames() {
-		if _, err := f.needsOrder(name); err != nil {
+		if err := w.visit(name); err != nil {
 			return err
 		}
 	}
@@ -100,11 +101,17 @@ func (f *File) command(name string) (*Command, bool) {
 	return &c, true
 }
 
-func (f *File) commandKey(name string) string {
+// The keys of the sections that hold commands.
+var (
+	bootstrapKey = key{name: "bootstrap"}
+	commandsKey  = key{name: "commands"}
+)
+
+func (f *File) commandKey(name string) key {
 	if name == BootstrapName && f.Bootstrap != nil {
-		return "bootstrap"
+		return bootstrapKey
 	}
-	return "commands." + name
+	return key{&commandsKey, name}
 }
 
 func (f *File) commandNames() []string {
@@ -119,45 +126,71 @@ func (f *File) commandNames() []string {
 // needsOrder lists what name needs, deepest first, each once, and name
 // itself last; a cycle is an error that shows it.
 func (f *File) needsOrder(name string) ([]string, error) {
-	var order []string
-	var visit func(n string, path []string) error
-	visit = func(n string, path []string) error {
-		if i := slices.Index(path, n); i >= 0 {
-			return f.errorf(f.commandKey(path[len(path)-1])+".needs", "cycle: "+strings.Join(append(path[i:], n), " -> "))
-		}
-		if slices.Contains(order, n) {
-			return nil
-		}
-		c, _ := f.command(n)
-		for _, m := range c.Needs {
-			if err := visit(m, append(path, n)); err != nil {
-				return err
-			}
-		}
-		order = append(order, n)
+	w := f.needsWalk()
+	err := w.visit(name)
+	return w.order, err
+}
+
+// needsWalk walks the commands' needs depth first, each command once: what
+// one walk has listed, another from a later command does not walk again
+// (validateCommands checks every command with one walk). Both the listed
+// commands and the path are looked up in maps, so that a long chain of
+// needs costs its length, not its length squared.
+type needsWalk struct {
+	f      *File
+	order  []string // the commands listed, deepest first
+	listed map[string]bool
+	path   []string       // the commands being walked, outermost first
+	onPath map[string]int // their places in path
+}
+
+func (f *File) needsWalk() *needsWalk {
+	return &needsWalk{f: f, listed: map[string]bool{}, onPath: map[string]int{}}
+}
+
+func (w *needsWalk) visit(n string) error {
+	if i, ok := w.onPath[n]; ok {
+		k := w.f.commandKey(w.path[len(w.path)-1])
+		return w.f.errorf(key{&k, "needs"}, "cycle: "+strings.Join(append(w.path[i:], n), " -> "))
+	}
+	if w.listed[n] {
 		return nil
 	}
-	return order, visit(name, nil)
+	w.onPath[n] = len(w.path)
+	w.path = append(w.path, n)
+	c, _ := w.f.command(n)
+	for _, m := range c.Needs {
+		if err := w.visit(m); err != nil {
+			return err
+		}
+	}
+	w.path = w.path[:len(w.path)-1]
+	delete(w.onPath, n)
+	w.listed[n] = true
+	w.order = append(w.order, n)
+	return nil
 }
 
 // commandLayer reads a command's own grace, group, stop signals and table.
-func (f *File) commandLayer(key string, c *Command) (layer, error) {
-	l := layer{source: "config " + f.path + " [" + key + "]", group: c.Group}
+// Its source is left to commandStep: every command is checked at load,
+// and few run.
+func (f *File) commandLayer(k key, c *Command) (layer, error) {
+	l := layer{group: c.Group}
 	if c.Grace != nil {
 		d, err := durationValue(c.Grace)
 		if err != nil {
-			return l, f.errorf(key+".grace", err.Error())
+			return l, f.errorf(key{&k, "grace"}, err.Error())
 		}
 		l.grace = &d
 	}
 	if c.StopSignals != nil {
 		stop, err := parseSignalList(c.StopSignals)
 		if err != nil {
-			return l, f.errorf(key+".stop_signals", err.Error())
+			return l, f.errorf(key{&k, "stop_signals"}, err.Error())
 		}
 		l.stop = stop
 	}
-	m, err := f.signalTable(key+".signals", c.Signals)
+	m, err := f.signalTable(key{&k, "signals"}, c.Signals)
 	if err != nil {
 		return l, err
 	}
@@ -195,8 +228,9 @@ func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	ran := steps // "bootstrap NAME": the bootstrap, not run again for NAME's needs
 	for _, n := range order[:len(order)-1] {
-		if slices.ContainsFunc(steps, func(st Step) bool { return st.Name == n }) {
+		if slices.ContainsFunc(ran, func(st Step) bool { return st.Name == n }) {
 			continue
 		}
 		nc, _ := f.command(n)
@@ -210,7 +244,9 @@ func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
 // command's section over the file's top level.
 func (s *Settings) commandStep(kind StepKind, name string, c *Command, args []string) []Step {
 	f := s.File
-	cl, _ := f.commandLayer(f.commandKey(name), c) // validated at load
+	k := f.commandKey(name)
+	cl, _ := f.commandLayer(k, c) // validated at load
+	cl.source = "config " + f.path + " [" + k.String() + "]"
 	var env []string
 	for _, k := range sortedKeys(c.Env) {
 		env = append(env, k+"="+c.Env[k])

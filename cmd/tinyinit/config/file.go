@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -33,8 +32,8 @@ type File struct {
 	Bootstrap *Command
 	Commands  map[string]Command
 
-	path  string
-	lines map[string]int // dotted key → line, for errors found after decoding
+	path string
+	root *node // the document, while loading: the checks after decoding find their lines in it
 }
 
 // HostnameSection mirrors hostname.Settings.
@@ -61,22 +60,56 @@ type Command struct {
 	Needs       []string       // commands that must succeed first
 }
 
-// errorf reports a mistake in the config file as FILE:LINE: key: msg.
-func (f *File) errorf(key, msg string) error {
-	// A key that is missing (run = ... left out) is reported at its table.
-	loc := f.path
-	for k := key; k != ""; {
-		if line := f.lines[k]; line > 0 {
-			loc = f.path + ":" + strconv.Itoa(line)
-			break
-		}
-		i := strings.LastIndexByte(k, '.')
-		if i < 0 {
-			break
-		}
-		k = k[:i]
+// key is a key of the config: its last part, and the key of the table it
+// is in (nil at the top level). Only an error renders it (String), so that
+// a long table name costs its length once, not once for each key under it.
+type key struct {
+	up   *key
+	name string
+}
+
+// String is the dotted key, as errors show it: commands.web.run.
+func (k key) String() string {
+	n := len(k.name)
+	for p := k.up; p != nil; p = p.up {
+		n += len(p.name) + 1
 	}
-	return usage(loc + ": " + oneLine(key+": "+msg))
+	b := make([]byte, n)
+	for p := &k; p != nil; p = p.up {
+		n -= len(p.name)
+		copy(b[n:], p.name)
+		if p.up != nil {
+			n--
+			b[n] = '.'
+		}
+	}
+	return string(b)
+}
+
+// line is the line of k in the file, or of the nearest table above it that
+// is there (a missing run = ... is reported at its command's table); 0 for
+// a File not read from a file.
+func (f *File) line(k key) int {
+	var parts []string
+	for p := &k; p != nil; p = p.up {
+		parts = append(parts, p.name)
+	}
+	line := 0
+	for t, i := f.root, len(parts)-1; t != nil && t.kind == kindTable && i >= 0; i-- {
+		if t = t.get(parts[i]); t != nil {
+			line = t.line
+		}
+	}
+	return line
+}
+
+// errorf reports a mistake in the config file as FILE:LINE: key: msg.
+func (f *File) errorf(k key, msg string) error {
+	loc := f.path
+	if line := f.line(k); line > 0 {
+		loc += ":" + strconv.Itoa(line)
+	}
+	return usage(loc + ": " + oneLine(k.String()+": "+msg))
 }
 
 // LoadFile reads and strictly decodes the config at path. A missing file
@@ -95,13 +128,19 @@ func parseFile(path string, b []byte) (*File, error) {
 	if err != nil {
 		return nil, usage(path + ":" + err.Error())
 	}
-	f := &File{path: path, lines: map[string]int{}}
+	f := &File{path: path, root: root}
 	if err := f.decode(root); err != nil {
 		return nil, err
 	}
 	if err := f.validateCommands(); err != nil {
 		return nil, err
 	}
+	if _, err := f.layer(); err != nil {
+		return nil, err
+	}
+	// Every check that names a line has passed: pid 1 need not keep the
+	// document for the life of the container.
+	f.root = nil
 	return f, nil
 }
 
@@ -158,36 +197,35 @@ func kindOf(mode uint32) string {
 }
 
 // decode fills f from the document, strictly: every key must be in the
-// schema and every value of its type. It notes each key's line for the
-// checks that come after decoding (signal names, durations, needs).
+// schema and every value of its type. The checks that come after decoding
+// (signal names, durations, needs) find their lines in the document again.
 func (f *File) decode(root *node) error {
 	for _, fl := range root.fields {
-		key, v := fl.name, fl.val
-		f.lines[key] = v.line
+		k, v := key{name: fl.name}, fl.val
 		var err error
-		switch key {
+		switch fl.name {
 		case "grace":
-			f.Grace, err = f.duration(key, v)
+			f.Grace, err = f.duration(k, v)
 		case "group":
-			f.Group, err = f.boolean(key, v)
+			f.Group, err = f.boolean(k, v)
 		case "no_shim":
-			f.NoShim, err = f.boolean(key, v)
+			f.NoShim, err = f.boolean(k, v)
 		case "verbose":
-			f.Verbose, err = f.integer(key, v)
+			f.Verbose, err = f.integer(k, v)
 		case "stop_signals":
-			f.StopSignals, err = f.stringList(key, v)
+			f.StopSignals, err = f.stringList(k, v)
 		case "signals":
-			f.Signals, err = f.signalFields(key, v)
+			f.Signals, err = f.signalFields(k, v)
 		case "hostname":
-			f.Hostname, err = f.hostnameSection(key, v)
+			f.Hostname, err = f.hostnameSection(k, v)
 		case "bootstrap":
 			var c Command
-			c, err = f.commandSection(key, v)
+			c, err = f.commandSection(k, v)
 			f.Bootstrap = &c
 		case "commands":
-			f.Commands, err = f.commandSections(key, v)
+			f.Commands, err = f.commandSections(k, v)
 		default:
-			return f.unknown(key, v)
+			return f.unknown(k, v)
 		}
 		if err != nil {
 			return err
@@ -196,50 +234,49 @@ func (f *File) decode(root *node) error {
 	return nil
 }
 
-func (f *File) unknown(key string, v *node) error {
-	return usage(f.path + ":" + strconv.Itoa(v.line) + ": unknown key " + strconv.Quote(key))
+func (f *File) unknown(k key, v *node) error {
+	return usage(f.path + ":" + strconv.Itoa(v.line) + ": unknown key " + strconv.Quote(k.String()))
 }
 
 // wrongType is the error for a value of the wrong kind; want is what the
 // key takes, in the words of the previous decoder's messages.
-func (f *File) wrongType(key string, v *node, want string) error {
-	return usage(f.path + ":" + strconv.Itoa(v.line) + ": " + oneLine(key) + ": want " + want + ", not a TOML " + v.kind.String())
+func (f *File) wrongType(k key, v *node, want string) error {
+	return usage(f.path + ":" + strconv.Itoa(v.line) + ": " + oneLine(k.String()) + ": want " + want + ", not a TOML " + v.kind.String())
 }
 
 // table checks that v is a table and walks its keys in the file's order,
-// each with its name and its dotted key.
-func (f *File) table(key string, v *node, each func(name, key string, v *node) error) error {
+// each with its name and its key.
+func (f *File) table(k key, v *node, each func(name string, k key, v *node) error) error {
 	if v.kind != kindTable {
-		return f.wrongType(key, v, "a table")
+		return f.wrongType(k, v, "a table")
 	}
+	up := &k
 	for _, fl := range v.fields {
-		k := key + "." + fl.name
-		f.lines[k] = fl.val.line
-		if err := each(fl.name, k, fl.val); err != nil {
+		if err := each(fl.name, key{up, fl.name}, fl.val); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (f *File) str(key string, v *node) (string, error) {
+func (f *File) str(k key, v *node) (string, error) {
 	if v.kind != kindString {
-		return "", f.wrongType(key, v, "string")
+		return "", f.wrongType(k, v, "string")
 	}
 	return v.str, nil
 }
 
-func (f *File) boolean(key string, v *node) (*bool, error) {
+func (f *File) boolean(k key, v *node) (*bool, error) {
 	if v.kind != kindBool {
-		return nil, f.wrongType(key, v, "bool")
+		return nil, f.wrongType(k, v, "bool")
 	}
 	b := v.bool
 	return &b, nil
 }
 
-func (f *File) integer(key string, v *node) (*int, error) {
+func (f *File) integer(k key, v *node) (*int, error) {
 	if v.kind != kindInteger {
-		return nil, f.wrongType(key, v, "int")
+		return nil, f.wrongType(k, v, "int")
 	}
 	n := int(v.num)
 	return &n, nil
@@ -247,13 +284,13 @@ func (f *File) integer(key string, v *node) (*int, error) {
 
 // stringList reads a list of strings; an empty list is not a missing one
 // (check = [] is an error, no check is not).
-func (f *File) stringList(key string, v *node) ([]string, error) {
+func (f *File) stringList(k key, v *node) ([]string, error) {
 	if v.kind != kindArray {
-		return nil, f.wrongType(key, v, "a list")
+		return nil, f.wrongType(k, v, "a list")
 	}
 	out := make([]string, 0, len(v.list))
 	for _, e := range v.list {
-		s, err := f.str(key, e)
+		s, err := f.str(k, e)
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +301,7 @@ func (f *File) stringList(key string, v *node) ([]string, error) {
 
 // duration keeps a grace as written, for durationValue to read: a string,
 // or a number of seconds.
-func (f *File) duration(key string, v *node) (any, error) {
+func (f *File) duration(k key, v *node) (any, error) {
 	switch v.kind {
 	case kindString:
 		return v.str, nil
@@ -273,14 +310,14 @@ func (f *File) duration(key string, v *node) (any, error) {
 	case kindFloat:
 		return v.float, nil
 	}
-	return nil, f.wrongType(key, v, `a duration like "10s" or a number of seconds`)
+	return nil, f.wrongType(k, v, `a duration like "10s" or a number of seconds`)
 }
 
 // signalFields reads a [signals] table as written (FROM = "TO" or a
 // number); File.signalTable checks the names when it builds the map.
-func (f *File) signalFields(key string, v *node) (map[string]any, error) {
+func (f *File) signalFields(k key, v *node) (map[string]any, error) {
 	m := map[string]any{}
-	return m, f.table(key, v, func(name, k string, v *node) error {
+	return m, f.table(k, v, func(name string, k key, v *node) error {
 		switch v.kind {
 		case kindString:
 			m[name] = v.str
@@ -293,9 +330,9 @@ func (f *File) signalFields(key string, v *node) (map[string]any, error) {
 	})
 }
 
-func (f *File) hostnameSection(key string, v *node) (*HostnameSection, error) {
+func (f *File) hostnameSection(k key, v *node) (*HostnameSection, error) {
 	h := &HostnameSection{}
-	return h, f.table(key, v, func(name, k string, v *node) error {
+	return h, f.table(k, v, func(name string, k key, v *node) error {
 		var dst *string
 		switch name {
 		case "template":
@@ -319,18 +356,18 @@ func (f *File) hostnameSection(key string, v *node) (*HostnameSection, error) {
 	})
 }
 
-func (f *File) commandSections(key string, v *node) (map[string]Command, error) {
+func (f *File) commandSections(k key, v *node) (map[string]Command, error) {
 	cmds := map[string]Command{}
-	return cmds, f.table(key, v, func(name, k string, v *node) error {
+	return cmds, f.table(k, v, func(name string, k key, v *node) error {
 		c, err := f.commandSection(k, v)
 		cmds[name] = c
 		return err
 	})
 }
 
-func (f *File) commandSection(key string, v *node) (Command, error) {
+func (f *File) commandSection(k key, v *node) (Command, error) {
 	var c Command
-	return c, f.table(key, v, func(name, k string, v *node) error {
+	return c, f.table(k, v, func(name string, k key, v *node) error {
 		var err error
 		switch name {
 		case "description":
@@ -341,7 +378,7 @@ func (f *File) commandSection(key string, v *node) (Command, error) {
 			c.Check, err = f.stringList(k, v)
 		case "env":
 			c.Env = map[string]string{}
-			err = f.table(k, v, func(name, k string, v *node) error {
+			err = f.table(k, v, func(name string, k key, v *node) error {
 				s, err := f.str(k, v)
 				c.Env[name] = s
 				return err

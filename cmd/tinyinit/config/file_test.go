@@ -1,8 +1,12 @@
 package config
 
 import (
+	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseFileErrors: the schema's errors, each at the line of the value
@@ -36,6 +40,10 @@ func TestParseFileErrors(t *testing.T) {
 		{"[commands.a]\nrun = [\"x\"]\nneeds = [\"a\"]\n", `f.toml:3: commands.a.needs: cycle: a -> a`},
 		{"[signals]\n\"a\\nb\" = \"QUIT\"\n", `f.toml:2: signals.a\nb: unknown signal "a\nb"`},
 		{"[commands.\"a\\nb\"]\nrun = [\"x\"]\nneeds = [\"a\\nb\"]\n", `f.toml:3: commands.a\nb.needs: cycle: a\nb -> a\nb`},
+		// A name may hold a dot: the line is found by the key's parts, not
+		// its text (commands."a.run" is not the run of commands.a).
+		{"[commands.\"a.run\"]\nrun = [\"x\"]\n[commands.a]\ndescription = \"y\"\n", `f.toml:3: commands.a.run: must name a program`},
+		{"[commands.a]\nrun = [\"\"]\n[commands.\"a.run\"]\nrun = [\"x\"]\n", `f.toml:2: commands.a.run: must name a program`},
 
 		// The reader's errors, with the file's name.
 		{"[signals\n", `f.toml:1: expected ']' to close the table header`},
@@ -107,4 +115,191 @@ signals.TERM = 3
 		w.Workdir != "/app" || w.Grace != "20s" || *w.Group || w.StopSignals[0] != "QUIT" || w.Needs[0] != "bootstrap" || w.Signals["TERM"] != int64(3):
 		t.Errorf("commands.web: %+v", w)
 	}
+}
+
+// TestLoadLinear: loading a config (the schema walk, the commands' checks,
+// the signal tables) and planning a command cost what the file's size
+// does, whatever its shape.
+// The walk built every key's dotted text, for errors and a key → line map,
+// so a long table name cost its length once per key under it: a command
+// name of 64 KiB over 16K env entries (320 KB of TOML) allocated 1.1 GB
+// and took 6 s; the needs were walked from each command anew, with a scan
+// of the path at each step. Each shape is loaded at sizes up to the 1 MiB a config may
+// have; the bytes allocated per byte of config must not grow with the size
+// (work quadratic in it grows them 4 times at each step). Times are
+// logged, not asserted.
+func TestLoadLinear(t *testing.T) {
+	cases := []struct {
+		name string
+		gen  func(size int) string
+		err  string // what the error says; "" for none
+	}{
+		{"env under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".env]\n", size, "", envEntry)
+		}, ""},
+		{"signals under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".signals]\n", size, "", signalEntry)
+		}, ""},
+		{"long names under [signals]", func(size int) string {
+			return fill("[signals]\n", size, "", longSignalEntry(size/80))
+		}, ""},
+		{"long names under a long command's signals", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/8))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".signals]\n", size, "", longSignalEntry(size/96))
+		}, ""},
+		{"dotted keys under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n", size, "", func(i int) string {
+				if i%2 == 0 {
+					return "env." + envEntry(i)
+				}
+				return "signals." + signalEntry(i)
+			})
+		}, ""},
+		{"inline tables under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands]\n"+name+" = { run = [\"x\"], env = {\n", size, "} }\n", func(i int) string {
+				return strings.Replace(envEntry(i), "\n", ",\n", 1)
+			})
+		}, ""},
+		{"many commands with long names", func(size int) string {
+			n := size / 96
+			return fill("", size, "", func(i int) string {
+				name := strconv.Quote(fmt.Sprintf("%0*d", n, i))
+				needs := ""
+				if i > 0 {
+					needs = "needs = [" + strconv.Quote(fmt.Sprintf("%0*d", n, i-1)) + "]\n"
+				}
+				return "[commands." + name + "]\nrun = [\"x\"]\n" + needs + "env = { A = \"1\" }\nsignals = { TERM = \"QUIT\" }\n"
+			})
+		}, ""},
+		{"a chain of needs", func(size int) string {
+			return fill("[commands.c000000]\nrun = [\"x\"]\n", size, "", chainEntry)
+		}, ""},
+
+		// The same shapes with a mistake at the end: the error names the
+		// long key once.
+		{"a wrong env value under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".env]\n", size, "last = 1\n", envEntry)
+		}, ".env.last: want string, not a TOML integer"},
+		{"an unknown signal under a long command name", func(size int) string {
+			name := strconv.Quote(strings.Repeat("n", size/4))
+			return fill("[commands."+name+"]\nrun = [\"x\"]\n[commands."+name+".signals]\n", size, "NOPE = 1\n", signalEntry)
+		}, `.signals.NOPE: unknown signal "NOPE"`},
+		{"a chain of needs ending in a cycle", func(size int) string {
+			return fill("[commands.c000000]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "[commands.last]\nrun = [\"x\"]\nneeds = [\"c000000\"]\n", chainEntry)
+		}, "commands.last.needs: cycle: c000000 -> last -> c000000"},
+		{"a chain of needs ending in a missing one", func(size int) string {
+			return fill("[commands.c000000]\nrun = [\"x\"]\nneeds = [\"last\"]\n", size, "", chainEntry)
+		}, `f.toml:3: commands.c000000.needs: "last" is not a command in this config`},
+	}
+	sizes := []int{16 << 10, 64 << 10, 256 << 10, maxFileSize}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var perByte0 float64
+			for _, size := range sizes {
+				in := c.gen(size)
+				if len(in) > maxFileSize {
+					t.Fatalf("%d bytes: more than a config may have", len(in))
+				}
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				start := time.Now()
+				f, err := parseFile("f.toml", []byte(in))
+				if err == nil {
+					err = planLast(f)
+				}
+				took := time.Since(start)
+				runtime.ReadMemStats(&after)
+				switch {
+				case c.err == "" && err != nil:
+					t.Fatalf("%d bytes: %.200s", len(in), err)
+				case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+					t.Fatalf("%d bytes: %.200v, want an error with %q", len(in), err, c.err)
+				}
+				alloc := after.TotalAlloc - before.TotalAlloc
+				perByte := float64(alloc) / float64(len(in))
+				t.Logf("%7d bytes: %6.1f ms, %6.1f MB allocated (%4.0f per byte), %d allocations",
+					len(in), float64(took.Microseconds())/1000, float64(alloc)/1e6, perByte, after.Mallocs-before.Mallocs)
+				if perByte0 == 0 {
+					perByte0 = perByte
+				} else if perByte > 2*perByte0 {
+					// Stop before the larger sizes: quadratic work there
+					// would take minutes and gigabytes.
+					t.Fatalf("%d bytes allocated %.0f per byte, %d bytes %.0f: not linear", sizes[0], perByte0, len(in), perByte)
+				}
+			}
+		})
+	}
+}
+
+// planLast settles the settings as a start does, and plans the command
+// last in name order (in a chain of needs, the end).
+func planLast(f *File) error {
+	s, err := settingsWithFile(f)
+	if err != nil {
+		return err
+	}
+	names := f.listNames()
+	if len(names) == 0 {
+		return nil
+	}
+	s.Argv = []string{names[len(names)-1]}
+	_, err = s.Plan(func(string) bool { return false })
+	return err
+}
+
+// fill is head, then entry(0), entry(1)... while they fit in size bytes
+// with tail, then tail.
+func fill(head string, size int, tail string, entry func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 0; ; i++ {
+		e := entry(i)
+		if b.Len()+len(e)+len(tail) > size {
+			break
+		}
+		b.WriteString(e)
+	}
+	b.WriteString(tail)
+	return b.String()
+}
+
+func envEntry(i int) string { return fmt.Sprintf("v%06d = \"\"\n", i) }
+
+// signalEntry is a distinct valid signal name for each i: RTMIN+0 to
+// RTMIN+30 in each of the 256 ways of capitalising "sigrtmin", then the
+// same after one space, two...
+func signalEntry(i int) string {
+	word := []byte("sigrtmin")
+	mask := i / 31 % 256
+	for j := range word {
+		if mask&(1<<j) != 0 {
+			word[j] -= 'a' - 'A'
+		}
+	}
+	return strconv.Quote(strings.Repeat(" ", i/31/256)+string(word)+"+"+strconv.Itoa(i%31)) + " = 1\n"
+}
+
+// longSignalEntry makes names of width characters: the forwardable signal
+// numbers with leading zeros, then the same after spaces.
+func longSignalEntry(width int) func(i int) string {
+	var nums []int
+	for n := 1; n <= 64; n++ {
+		if n != 9 && n != 17 && n != 19 { // KILL, CHLD, STOP
+			nums = append(nums, n)
+		}
+	}
+	return func(i int) string {
+		spaces := i / len(nums)
+		return strconv.Quote(strings.Repeat(" ", spaces)+fmt.Sprintf("%0*d", width-spaces, nums[i%len(nums)])) + " = \"TERM\"\n"
+	}
+}
+
+// chainEntry is command c(i+1), which needs c(i).
+func chainEntry(i int) string {
+	return fmt.Sprintf("[commands.c%06d]\nrun = [\"x\"]\nneeds = [\"c%06d\"]\n", i+1, i)
 }

@@ -191,31 +191,32 @@ func fromEnv(env []string) (layer, string, error) {
 	return l, path, nil
 }
 
-// layer checks the file's values, each error naming its line.
+// layer checks the file's values, each error naming its line (parseFile
+// runs it once while it still has the document to find lines in).
 func (f *File) layer() (layer, error) {
 	l := layer{source: "config " + f.path}
 	if f.Grace != nil {
 		d, err := durationValue(f.Grace)
 		if err != nil {
-			return l, f.errorf("grace", err.Error())
+			return l, f.errorf(key{name: "grace"}, err.Error())
 		}
 		l.grace = &d
 	}
 	l.group, l.noShim = f.Group, f.NoShim
 	if f.Verbose != nil {
 		if *f.Verbose < 0 {
-			return l, f.errorf("verbose", "must not be negative")
+			return l, f.errorf(key{name: "verbose"}, "must not be negative")
 		}
 		l.verbose = f.Verbose
 	}
 	if f.StopSignals != nil {
 		stop, err := parseSignalList(f.StopSignals)
 		if err != nil {
-			return l, f.errorf("stop_signals", err.Error())
+			return l, f.errorf(key{name: "stop_signals"}, err.Error())
 		}
 		l.stop = stop
 	}
-	m, err := f.signalTable("signals", f.Signals)
+	m, err := f.signalTable(key{name: "signals"}, f.Signals)
 	if err != nil {
 		return l, err
 	}
@@ -223,15 +224,14 @@ func (f *File) layer() (layer, error) {
 	return l, nil
 }
 
-// signalTable reads a [signals] table: FROM = "TO" with names, numbers,
-// or 0/"none" to drop.
-func (f *File) signalTable(prefix string, t map[string]any) (signals.Map, error) {
+// signalTable reads the [signals] table at key table: FROM = "TO" with
+// names, numbers, or 0/"none" to drop.
+func (f *File) signalTable(table key, t map[string]any) (signals.Map, error) {
 	m := signals.Map{}
 	for k, v := range t {
-		key := prefix + "." + k
 		from, err := signals.Parse(k)
 		if err != nil {
-			return nil, f.errorf(key, err.Error())
+			return nil, f.errorf(key{&table, k}, err.Error())
 		}
 		var to unix.Signal
 		switch v := v.(type) {
@@ -244,10 +244,10 @@ func (f *File) signalTable(prefix string, t map[string]any) (signals.Map, error)
 			err = errors.New("want a signal name (a string) or number (an int64)")
 		}
 		if err != nil {
-			return nil, f.errorf(key, err.Error())
+			return nil, f.errorf(key{&table, k}, err.Error())
 		}
 		if err := m.Set(from, to); err != nil {
-			return nil, f.errorf(key, err.Error())
+			return nil, f.errorf(key{&table, k}, err.Error())
 		}
 	}
 	return m, nil
