@@ -251,3 +251,20 @@ func TestExampleConfig(t *testing.T) {
 		}
 	}
 }
+
+// Regression: --check with no command checks the config alone. It once
+// panicked (index out of range, exit 2 with a Go trace) instead.
+func TestCheckWithoutCommand(t *testing.T) {
+	cfg, err := filepath.Abs("../examples/tinyinit.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startEnv(t, []string{"TINYINIT_HOST_FQDN=server2.example.com"}, "-c", cfg, "--check")
+	out := strings.Join(lines(r), "\n")
+	if code := r.wait(5 * time.Second); code != 0 || r.stderr.String() != "" {
+		t.Fatalf("--check: exit %d; stderr %q", code, r.stderr.String())
+	}
+	if !strings.Contains(out, "(none given)") || !strings.Contains(out, "TERM:QUIT") {
+		t.Errorf("--check output:\n%s\nwant the config's settings and no command", out)
+	}
+}

@@ -205,6 +205,11 @@ func (f *File) commandLayer(k key, c *Command) (layer, error) {
 // init. isProgram says whether a word is a program in PATH, for the error
 // on an unknown command name.
 func (s *Settings) Plan(isProgram func(string) bool) ([]Step, error) {
+	if len(s.Argv) == 0 {
+		// Only --check (and the other flags that start nothing) get
+		// here without a command: the config alone is checked.
+		return nil, nil
+	}
 	f := s.File
 	name := s.Argv[0]
 	c, ok := f.command(name)

@@ -72,6 +72,9 @@ func TestPlan(t *testing.T) {
 		{"bootstrap then a command", []string{"bootstrap", "migrate"}, nil, []want{
 			{Bootstrap, "setup", "INT:QUIT", 5 * time.Second},
 			{Service, "rake db:migrate", "INT:QUIT", 5 * time.Second}}},
+		// Regression: --check with no command (checking the config alone)
+		// indexed an empty command line and panicked.
+		{"check without a command", []string{"--check"}, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
