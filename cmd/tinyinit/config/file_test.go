@@ -35,6 +35,11 @@ func TestParseFileErrors(t *testing.T) {
 
 		// Errors found after decoding still name the line.
 		{"\n[signals]\nTERM = \"QUITE\"\n", `f.toml:3: signals.TERM: unknown signal "QUITE"`},
+		// Of two mistakes, the same one every time (keys in order), and
+		// one signal under two spellings is refused, not a coin toss.
+		{"[signals]\nZZZ = \"QUIT\"\nAAA = \"QUIT\"\n", `f.toml:3: signals.AAA: unknown signal "AAA"`},
+		{"[signals]\nHUP = \"QUIT\"\n1 = 0\n", `f.toml:2: signals.HUP: HUP is already translated, as "1"`},
+		{"[commands.w]\nrun = [\"x\"]\n[commands.w.signals]\nSIGTERM = \"QUIT\"\nTERM = \"INT\"\n", `f.toml:5: commands.w.signals.TERM: TERM is already translated, as "SIGTERM"`},
 		{"[commands.web]\ndescription = \"y\"\n", `f.toml:1: commands.web.run: must name a program`},
 		{"[commands.web.signals]\n\n[commands.web]\ndescription = \"y\"\n", `f.toml:3: commands.web.run: must name a program`},
 		{"[commands.a]\nrun = [\"x\"]\nneeds = [\"a\"]\n", `f.toml:3: commands.a.needs: cycle: a -> a`},

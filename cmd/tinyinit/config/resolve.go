@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,11 +230,20 @@ func (f *File) layer() (layer, error) {
 // names, numbers, or 0/"none" to drop.
 func (f *File) signalTable(table key, t map[string]any) (signals.Map, error) {
 	m := signals.Map{}
-	for k, v := range t {
+	// In key order, so that of several mistakes the same one is reported
+	// every time; and one signal under two spellings (HUP and 1) is a
+	// mistake, not a coin toss between the two.
+	given := map[unix.Signal]string{}
+	for _, k := range slices.Sorted(maps.Keys(t)) {
+		v := t[k]
 		from, err := signals.Parse(k)
 		if err != nil {
 			return nil, f.errorf(key{&table, k}, err.Error())
 		}
+		if other, dup := given[from]; dup {
+			return nil, f.errorf(key{&table, k}, signals.Name(from)+" is already translated, as "+strconv.Quote(other))
+		}
+		given[from] = k
 		var to unix.Signal
 		switch v := v.(type) {
 		case string:

@@ -276,10 +276,13 @@ func TestReadTOMLLinear(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		// The tree of 32768 values is about 8 MB, read in milliseconds;
-		// the key's text once per value was 8 GB.
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 || took > time.Second {
-			t.Errorf("%s: %d bytes of TOML took %v and allocated %d MB", name, len(in), took, alloc>>20)
+		// The tree of 32768 values is about 8 MB; the key's text once per
+		// value was 8 GB. Allocation is the bound, as it does not depend
+		// on the machine's load; the time is logged, never asserted.
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: %d bytes of TOML: %v, %d MB allocated", name, len(in), took, alloc>>20)
+		if alloc > 64<<20 {
+			t.Errorf("%s: %d bytes of TOML allocated %d MB", name, len(in), alloc>>20)
 		}
 	}
 }
