@@ -52,6 +52,7 @@ type forkPlan struct {
 	name  [16]byte             // "tinyinit-shim": the comm shown by ps and top
 	all   uint64               // every signal, to block
 	none  uint64               // no signal, the app's mask
+	dfl   [4]uint64            // a struct sigaction of zeros: SIG_DFL
 
 	// Init's memory the shim does not need (see leaveBehind).
 	leave  [maxLeave]memRange
@@ -235,8 +236,8 @@ func stoppedRaw(p *forkPlan, pid uintptr) bool {
 }
 
 // appMain runs in the app's child of the shim: its own process group (and
-// the terminal's foreground) or session, the app's directory, no blocked
-// signal, then exec. A failure goes to the shim on errpipe.
+// the terminal's foreground) or session, the app's directory, every signal
+// at its default and none blocked, then exec. A failure goes to the shim on errpipe.
 //
 //go:nosplit
 //go:norace
@@ -258,6 +259,12 @@ func appMain(p *forkPlan) {
 		if _, _, e := syscall.RawSyscall6(unix.SYS_CHDIR, p.dir, 0, 0, 0, 0, 0); e != 0 {
 			failApp(p, stageChdir, e)
 		}
+	}
+	// Exec resets caught signals but keeps ignored ones ignored: a
+	// SIG_IGN inherited from whatever started tinyinit (make ignores
+	// signals 32 and 33, which Go never touches) must not reach the app.
+	for sig := uintptr(1); sig <= maxSignal; sig++ {
+		raw(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&p.dfl)), 0, 8)
 	}
 	raw(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&p.none)), 0, 8)
 	_, _, e := syscall.RawSyscall6(unix.SYS_EXECVE, p.path, p.argv, p.envv, 0, 0, 0)
