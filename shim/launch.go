@@ -6,7 +6,6 @@ package shim
 
 import (
 	"errors"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -178,7 +177,7 @@ func (s *Supervisor) Wait(sigs <-chan os.Signal) Result {
 			}
 			s.pending = nil
 			if s.o.Verbose {
-				warn("shim " + strconv.Itoa(s.pid) + " started app " + strconv.Itoa(s.appPid) + ": " + strings.Join(s.o.App.Argv, " "))
+				signals.Warn("shim " + strconv.Itoa(s.pid) + " started app " + strconv.Itoa(s.appPid) + ": " + strings.Join(s.o.App.Argv, " "))
 			}
 		case msgExited:
 			status, haveStatus = unix.WaitStatus(m.value), true
@@ -251,7 +250,7 @@ func (s *Supervisor) startError(value uint32) error {
 
 // startFailed reports an app that never ran, once, and returns its code.
 func (s *Supervisor) startFailed() Result {
-	warn(s.failed.Error())
+	signals.Warn(s.failed.Error())
 	code := CodeInternal
 	if se, ok := s.failed.(*StartError); ok {
 		code = se.Code
@@ -265,11 +264,11 @@ func (s *Supervisor) startFailed() Result {
 func (s *Supervisor) escalate() {
 	if s.appPid == 0 {
 		// Still starting: the shim is all there is to stop.
-		warn("grace period of " + s.o.Grace.String() + " over before the app started; killing the shim")
+		signals.Warn("grace period of " + s.o.Grace.String() + " over before the app started; killing the shim")
 		_ = unix.Kill(s.pid, unix.SIGKILL)
 		return
 	}
-	warn("app " + strconv.Itoa(s.appPid) + " still running " + s.o.Grace.String() + " after the stop signal; sending SIGKILL to its process group")
+	signals.Warn("app " + strconv.Itoa(s.appPid) + " still running " + s.o.Grace.String() + " after the stop signal; sending SIGKILL to its process group")
 	_ = unix.Kill(-s.appPid, unix.SIGKILL)
 	_ = unix.Kill(s.appPid, unix.SIGKILL)
 }
@@ -283,7 +282,7 @@ func (s *Supervisor) lost() Result {
 		_ = unix.Kill(s.appPid, unix.SIGKILL)
 		what = "killed app " + strconv.Itoa(s.appPid) + " and its process group"
 	}
-	warn("shim (pid " + strconv.Itoa(s.pid) + ") died without reporting the app's status; " + what)
+	signals.Warn("shim (pid " + strconv.Itoa(s.pid) + ") died without reporting the app's status; " + what)
 	return Result{Code: CodeInternal, Lost: true}
 }
 
@@ -295,7 +294,7 @@ func (s *Supervisor) appStatus() unix.WaitStatus {
 		if err != nil {
 			why = err.Error()
 		}
-		warn("app " + strconv.Itoa(s.appPid) + ": exit status unavailable: " + why)
+		signals.Warn("app " + strconv.Itoa(s.appPid) + ": exit status unavailable: " + why)
 		return reaper.ExitedStatus(CodeInternal)
 	}
 	unix.Close(s.pidfd)
@@ -319,7 +318,7 @@ func (s *Supervisor) deliver(sig unix.Signal) {
 		if !s.o.NoShim {
 			via = " through shim " + strconv.Itoa(s.pid)
 		}
-		warn(signals.Name(sig) + " -> " + targetName(to) + " to app " + strconv.Itoa(s.appPid) + via)
+		signals.Warn(signals.Name(sig) + " -> " + targetName(to) + " to app " + strconv.Itoa(s.appPid) + via)
 	}
 	if !s.o.NoShim {
 		_ = unix.Kill(s.pid, sig)
@@ -375,6 +374,3 @@ func (s *Supervisor) Describe() string {
 	}
 	return "shim " + strconv.Itoa(s.pid) + " for: " + strings.Join(s.o.App.Argv, " ")
 }
-
-// warn writes one line of tinyinit's own to stderr.
-func warn(msg string) { _, _ = io.WriteString(signals.Stderr(), "tinyinit: "+msg+"\n") }

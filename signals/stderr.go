@@ -24,6 +24,9 @@ import (
 // from outside is process-directed and goes to another thread as before.
 func Stderr() io.Writer { return quietFD(2) }
 
+// Warn writes one line of tinyinit's own to Stderr: "tinyinit: msg".
+func Warn(msg string) { _, _ = io.WriteString(Stderr(), "tinyinit: "+msg+"\n") }
+
 type quietFD int
 
 func (fd quietFD) Write(b []byte) (int, error) {

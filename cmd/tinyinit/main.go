@@ -5,7 +5,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -62,7 +61,7 @@ func run() int {
 	}
 	logf := func(msg string) {
 		if s.Verbose > 0 {
-			warn(msg)
+			signals.Warn(msg)
 		}
 	}
 
@@ -104,7 +103,7 @@ func run() int {
 	var orphan func(int)
 	if s.WarnReap {
 		orphan = func(pid int) {
-			warn("reaped zombie process " + strconv.Itoa(pid) + " (not the app)")
+			signals.Warn("reaped zombie process " + strconv.Itoa(pid) + " (not the app)")
 		}
 	}
 	r := reaper.StartReporting(orphan)
@@ -140,7 +139,7 @@ func run() int {
 func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(string)) []string {
 	named := hostname.Apply(fqdn, hostname.ApplyOptions{SetHostnameEnv: hs.HostnameEnv == "fqdn"})
 	for _, w := range named.Warnings {
-		warn(w)
+		signals.Warn(w)
 	}
 	for _, n := range named.Notes {
 		logf(n)
@@ -151,7 +150,7 @@ func applyHostname(fqdn string, hs hostname.Settings, env []string, logf func(st
 // runStep runs one program to its end, passing it every signal.
 func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <-chan os.Signal, verbose bool) (shim.Result, error) {
 	if st.NoShim && !shim.NoShimSupported() {
-		warn(shim.ErrNoExitInfo.Error() + "; running with the shim instead")
+		signals.Warn(shim.ErrNoExitInfo.Error() + "; running with the shim instead")
 		st.NoShim = false
 	}
 	sup, err := shim.Launch(r, shim.Options{
@@ -167,7 +166,7 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 		return shim.Result{}, err
 	}
 	if verbose {
-		warn("pid " + strconv.Itoa(os.Getpid()) + " started " + kindName(st.Kind) + " " + sup.Describe())
+		signals.Warn("pid " + strconv.Itoa(os.Getpid()) + " started " + kindName(st.Kind) + " " + sup.Describe())
 	}
 	res := sup.Wait(sigs)
 	if res.Escalated {
@@ -181,10 +180,10 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 // the container's exit code: the bootstrap's own, or CodeCheckFailed.
 func stepFailed(st config.Step, code int) int {
 	if st.Kind == config.Check {
-		warn("check of " + strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + " (" + strings.Join(st.Argv, " ") + "); not starting it")
+		signals.Warn("check of " + strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + " (" + strings.Join(st.Argv, " ") + "); not starting it")
 		return config.CodeCheckFailed
 	}
-	warn(strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + "; not starting what follows")
+	signals.Warn(strconv.Quote(st.Name) + " failed with code " + strconv.Itoa(code) + "; not starting what follows")
 	return code
 }
 
@@ -223,7 +222,7 @@ func becomeReaper(logf func(string)) {
 		return
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		warn("not pid 1 and cannot become a child subreaper (" + err.Error() + "): orphans will not be reaped by tinyinit")
+		signals.Warn("not pid 1 and cannot become a child subreaper (" + err.Error() + "): orphans will not be reaped by tinyinit")
 		return
 	}
 	logf("not pid 1 (pid " + strconv.Itoa(os.Getpid()) + "): registered as child subreaper")
@@ -231,7 +230,7 @@ func becomeReaper(logf func(string)) {
 
 // fail reports err once, as the one line users see, and picks the exit code.
 func fail(err error) int {
-	warn(err.Error())
+	signals.Warn(err.Error())
 	var ue *config.UsageError
 	var se *shim.StartError
 	switch {
@@ -242,9 +241,6 @@ func fail(err error) int {
 	}
 	return shim.CodeInternal
 }
-
-// warn writes one line of tinyinit's own to stderr.
-func warn(msg string) { _, _ = io.WriteString(signals.Stderr(), "tinyinit: "+msg+"\n") }
 
 // pad left-aligns s in a column of width n, as %-13s would.
 func pad(s string, n int) string {
