@@ -369,8 +369,12 @@ func targetName(sig unix.Signal) string {
 
 // Describe says, for -v, what was started.
 func (s *Supervisor) Describe() string {
-	if s.o.NoShim {
-		return "app " + strconv.Itoa(s.pid) + " (no shim): " + strings.Join(s.o.App.Argv, " ")
+	if s.failed != nil {
+		// Found unstartable before any fork; Wait says why.
+		return "nothing started, it cannot start: " + strings.Join(s.o.App.Argv, " ")
 	}
-	return "shim " + strconv.Itoa(s.pid) + " for: " + strings.Join(s.o.App.Argv, " ")
+	if s.o.NoShim {
+		return "started app " + strconv.Itoa(s.pid) + " (no shim): " + strings.Join(s.o.App.Argv, " ")
+	}
+	return "started shim " + strconv.Itoa(s.pid) + " for: " + strings.Join(s.o.App.Argv, " ")
 }

@@ -275,6 +275,23 @@ func TestMissingWorkdir(t *testing.T) {
 	}
 }
 
+// -v describes what was started; a program not found in PATH before the fork
+// started nothing, and the line must not name a shim of pid 0.
+func TestDescribeNothingStarted(t *testing.T) {
+	r := reaper.Start()
+	defer r.Stop()
+	sup, err := Launch(r, Options{App: App{Argv: []string{"no-such-program"}, Env: os.Environ()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sup.Describe(); got != "nothing started, it cannot start: no-such-program" {
+		t.Errorf("Describe() = %q", got)
+	}
+	if res := waitResult(t, sup, nil); res.Code != CodeNotFound {
+		t.Errorf("code %d, want %d", res.Code, CodeNotFound)
+	}
+}
+
 func TestParseMaps(t *testing.T) {
 	const maps = `00400000-00520000 r-xp 00000000 fe:00 10003259                           /sbin/tinyinit
 00520000-0066a000 r--p 00120000 fe:00 10003259                           /sbin/tinyinit

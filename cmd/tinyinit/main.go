@@ -166,7 +166,7 @@ func runStep(r *reaper.Reaper, st config.Step, env []string, setsid bool, sigs <
 		return shim.Result{}, err
 	}
 	if verbose {
-		signals.Warn("pid " + strconv.Itoa(os.Getpid()) + " started " + kindName(st.Kind) + " " + sup.Describe())
+		signals.Warn("pid " + strconv.Itoa(os.Getpid()) + ", " + kindName(st.Kind) + ": " + sup.Describe())
 	}
 	res := sup.Wait(sigs)
 	if res.Escalated {
